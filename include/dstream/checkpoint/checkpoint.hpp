@@ -1,0 +1,198 @@
+#pragma once
+// Checkpoint directories. A checkpoint after batch t is `<dir>/checkpoint-<t>/data`:
+// written under a hidden temporary name, flushed to disk, then renamed, so a checkpoint
+// directory either is complete or does not exist. The file carries a format version and
+// a checksum; the newest checkpoint that reads back whole wins, and the last three are
+// kept. A corrupt or truncated one is reported with its path and skipped.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <dstream/checkpoint/serialize.hpp>
+
+namespace dstream::detail {
+
+inline constexpr std::uint32_t checkpoint_version = 1;
+inline constexpr std::string_view checkpoint_magic = "DSTRMCKP";
+inline constexpr std::size_t checkpoints_kept = 3;
+
+/// What a checkpoint holds.
+struct checkpoint_data {
+  std::int64_t time_ms = 0;   // the batch after which it was written
+  std::int64_t zero_ms = 0;   // the graph's zero time
+  std::int64_t batch_ms = 0;  // the batch interval
+  std::vector<std::int64_t> pending_ms;         // batches generated but not completed
+  std::map<std::string, std::string> states;     // stateful operators, by state key
+  std::map<std::string, std::string> positions;  // inputs, by input key
+};
+
+/// 64-bit FNV-1a: enough to catch a torn or altered file.
+inline std::uint64_t checksum(std::string_view bytes) noexcept {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+inline std::string encode_checkpoint(const checkpoint_data& d) {
+  writer payload;
+  payload(checkpoint_version);
+  payload(d.time_ms);
+  payload(d.zero_ms);
+  payload(d.batch_ms);
+  payload(d.pending_ms);
+  payload(d.states);
+  payload(d.positions);
+  std::string body = std::move(payload).take();
+  writer out;
+  out.bytes(checkpoint_magic.data(), checkpoint_magic.size());
+  out.size(body.size());
+  out.bytes(body.data(), body.size());
+  out(checksum(body));
+  return std::move(out).take();
+}
+
+/// Throws `std::runtime_error` saying what is wrong (the caller adds the path).
+inline checkpoint_data decode_checkpoint(std::string_view bytes) {
+  if (bytes.size() < checkpoint_magic.size() || bytes.substr(0, checkpoint_magic.size()) != checkpoint_magic)
+    throw std::runtime_error("not a dstream checkpoint (bad magic)");
+  reader r(bytes.substr(checkpoint_magic.size()));
+  std::size_t n = r.size();
+  if (r.rest().size() < n + sizeof(std::uint64_t)) throw std::runtime_error("truncated");
+  std::string_view body = r.rest().substr(0, n);
+  reader tail(r.rest().substr(n));
+  if (tail.get<std::uint64_t>() != checksum(body)) throw std::runtime_error("checksum mismatch (corrupt)");
+  if (!tail.done()) throw std::runtime_error("trailing bytes");
+  reader p(body);
+  auto version = p.get<std::uint32_t>();
+  if (version != checkpoint_version)
+    throw std::runtime_error("format version " + std::to_string(version) + ", this build reads version " +
+                             std::to_string(checkpoint_version));
+  checkpoint_data d;
+  d.time_ms = p.get<std::int64_t>();
+  d.zero_ms = p.get<std::int64_t>();
+  d.batch_ms = p.get<std::int64_t>();
+  d.pending_ms = p.get<std::vector<std::int64_t>>();
+  d.states = p.get<std::map<std::string, std::string>>();
+  d.positions = p.get<std::map<std::string, std::string>>();
+  if (!p.done()) throw std::runtime_error("trailing bytes in the payload");
+  return d;
+}
+
+/// Writes `bytes` to `path` and flushes it to disk; throws naming the path.
+inline void write_file_durably(const std::filesystem::path& path, std::string_view bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot write " + path.string() + ": " + std::generic_category().message(errno));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      throw std::runtime_error("cannot write " + path.string() + ": " + std::generic_category().message(e));
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0)
+    throw std::runtime_error("cannot flush " + path.string() + ": " + std::generic_category().message(errno));
+}
+
+inline void sync_directory(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+inline std::optional<std::int64_t> checkpoint_time_of(const std::filesystem::path& p) {
+  std::string name = p.filename().string();
+  constexpr std::string_view prefix = "checkpoint-";
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    long long v = std::stoll(name.substr(prefix.size()), &used);
+    if (used != name.size() - prefix.size()) return std::nullopt;
+    return v;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+/// Writes checkpoint `d` under `dir` atomically and keeps the newest three.
+inline void write_checkpoint(const std::filesystem::path& dir, const checkpoint_data& d) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create the checkpoint directory " + dir.string() + ": " + ec.message());
+  const std::string name = "checkpoint-" + std::to_string(d.time_ms);
+  const fs::path tmp = dir / (".tmp-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(tmp, ec);
+  fs::create_directory(tmp, ec);
+  if (ec) throw std::runtime_error("cannot create " + tmp.string() + ": " + ec.message());
+  write_file_durably(tmp / "data", encode_checkpoint(d));
+  sync_directory(tmp);
+  const fs::path final_dir = dir / name;
+  fs::remove_all(final_dir, ec);
+  fs::rename(tmp, final_dir, ec);
+  if (ec) throw std::runtime_error("cannot rename " + tmp.string() + " to " + final_dir.string() + ": " + ec.message());
+  sync_directory(dir);
+  // Keep the newest few complete ones.
+  std::vector<std::pair<std::int64_t, fs::path>> all;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (auto t = checkpoint_time_of(it->path())) all.emplace_back(*t, it->path());
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t i = checkpoints_kept; i < all.size(); ++i) fs::remove_all(all[i].second, ec);
+}
+
+/// The newest checkpoint under `dir` that reads back whole; corrupt ones are reported
+/// (with their path) to `errors` and skipped.
+inline std::optional<checkpoint_data> read_latest_checkpoint(const std::filesystem::path& dir,
+                                                             std::vector<std::string>* errors = nullptr) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return std::nullopt;
+  std::vector<std::pair<std::int64_t, fs::path>> all;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (auto t = checkpoint_time_of(it->path())) all.emplace_back(*t, it->path());
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (auto& [t, p] : all) {
+    const fs::path file = p / "data";
+    try {
+      std::ifstream in(file, std::ios::binary);
+      if (!in) throw std::runtime_error("cannot be opened");
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      return decode_checkpoint(ss.str());
+    } catch (const std::exception& e) {
+      std::string msg = "dstream: checkpoint " + file.string() + " is unusable (" + e.what() +
+                        "); falling back to the previous one";
+      std::cerr << msg << '\n';
+      if (errors) errors->push_back(msg);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace dstream::detail

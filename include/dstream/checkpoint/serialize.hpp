@@ -1,0 +1,211 @@
+#pragma once
+// Serialisation of state for checkpoints: one customisation point, `ds::serializer<T>`.
+//
+// Arithmetic types, enums, strings, pairs, tuples, optionals, vectors, maps and
+// `boost::unordered_flat_map`s work out of the box. For your own types, specialise
+// `ds::serializer<T>` with `static void write(ds::writer&, const T&)` and
+// `static T read(ds::reader&)`:
+//
+//   template <> struct ds::serializer<point> {
+//     static void write(ds::writer& w, const point& p) { w(p.x); w(p.y); }
+//     static point read(ds::reader& r) { return {r.get<int>(), r.get<int>()}; }
+//   };
+//
+// The format is little-endian binary with lengths as 64-bit integers; a reader that runs
+// past the end throws `std::runtime_error` (a truncated checkpoint is detected, not read).
+
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+namespace dstream {
+
+template <class T, class = void>
+struct serializer;
+
+/// Appends values to a byte string.
+class writer {
+ public:
+  template <class T>
+  writer& operator()(const T& x) {
+    serializer<T>::write(*this, x);
+    return *this;
+  }
+  void bytes(const void* p, std::size_t n) { out_.append(static_cast<const char*>(p), n); }
+  void size(std::size_t n) {
+    auto v = static_cast<std::uint64_t>(n);
+    bytes(&v, sizeof v);
+  }
+  std::string& str() noexcept { return out_; }
+  std::string take() && { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+/// Reads values back from a byte string written by `writer`.
+class reader {
+ public:
+  explicit reader(std::string_view in) : in_(in) {}
+  template <class T>
+  T get() {
+    return serializer<T>::read(*this);
+  }
+  void bytes(void* p, std::size_t n) {
+    if (n > in_.size()) throw std::runtime_error("dstream: checkpoint data ends early (truncated or corrupt)");
+    std::memcpy(p, in_.data(), n);
+    in_.remove_prefix(n);
+  }
+  std::size_t size() {
+    std::uint64_t v = 0;
+    bytes(&v, sizeof v);
+    if (v > in_.size() * 8 + 1024 * 1024)
+      throw std::runtime_error("dstream: checkpoint data holds an impossible length (corrupt)");
+    return static_cast<std::size_t>(v);
+  }
+  std::string_view rest() const noexcept { return in_; }
+  bool done() const noexcept { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+template <class T>
+struct serializer<T, std::enable_if_t<std::is_arithmetic_v<T> || std::is_enum_v<T>>> {
+  static void write(writer& w, const T& x) { w.bytes(&x, sizeof x); }
+  static T read(reader& r) {
+    T x;
+    r.bytes(&x, sizeof x);
+    return x;
+  }
+};
+
+template <>
+struct serializer<std::string> {
+  static void write(writer& w, const std::string& s) {
+    w.size(s.size());
+    w.bytes(s.data(), s.size());
+  }
+  static std::string read(reader& r) {
+    std::string s(r.size(), '\0');
+    r.bytes(s.data(), s.size());
+    return s;
+  }
+};
+
+template <class A, class B>
+struct serializer<std::pair<A, B>> {
+  static void write(writer& w, const std::pair<A, B>& p) {
+    w(p.first);
+    w(p.second);
+  }
+  static std::pair<A, B> read(reader& r) {
+    A a = r.get<A>();
+    B b = r.get<B>();
+    return {std::move(a), std::move(b)};
+  }
+};
+
+template <class... Ts>
+struct serializer<std::tuple<Ts...>> {
+  static void write(writer& w, const std::tuple<Ts...>& t) {
+    std::apply([&](const auto&... xs) { (w(xs), ...); }, t);
+  }
+  static std::tuple<Ts...> read(reader& r) { return std::tuple<Ts...>{r.get<Ts>()...}; }
+};
+
+template <class T>
+struct serializer<std::optional<T>> {
+  static void write(writer& w, const std::optional<T>& o) {
+    w(static_cast<std::uint8_t>(o.has_value()));
+    if (o) w(*o);
+  }
+  static std::optional<T> read(reader& r) {
+    if (r.get<std::uint8_t>() == 0) return std::nullopt;
+    return r.get<T>();
+  }
+};
+
+template <class T, class A>
+struct serializer<std::vector<T, A>> {
+  static void write(writer& w, const std::vector<T, A>& v) {
+    w.size(v.size());
+    for (const auto& x : v) w(x);
+  }
+  static std::vector<T, A> read(reader& r) {
+    std::size_t n = r.size();
+    std::vector<T, A> v;
+    v.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) v.push_back(r.get<T>());
+    return v;
+  }
+};
+
+namespace detail {
+template <class M>
+struct map_serializer {
+  static void write(writer& w, const M& m) {
+    w.size(m.size());
+    for (const auto& [k, v] : m) {
+      w(k);
+      w(v);
+    }
+  }
+  static M read(reader& r) {
+    std::size_t n = r.size();
+    M m;
+    if constexpr (requires { m.reserve(n); }) m.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto k = r.get<typename M::key_type>();
+      auto v = r.get<typename M::mapped_type>();
+      m.emplace(std::move(k), std::move(v));
+    }
+    return m;
+  }
+};
+}  // namespace detail
+
+template <class K, class V, class C, class A>
+struct serializer<std::map<K, V, C, A>> : detail::map_serializer<std::map<K, V, C, A>> {};
+template <class K, class V, class H, class E, class A>
+struct serializer<std::unordered_map<K, V, H, E, A>> : detail::map_serializer<std::unordered_map<K, V, H, E, A>> {};
+template <class K, class V, class H, class E, class A>
+struct serializer<boost::unordered_flat_map<K, V, H, E, A>>
+    : detail::map_serializer<boost::unordered_flat_map<K, V, H, E, A>> {};
+
+/// True when `T` can be written to a checkpoint.
+template <class T>
+concept serializable = requires(writer& w, reader& r, const T& x) {
+  serializer<T>::write(w, x);
+  { serializer<T>::read(r) } -> std::convertible_to<T>;
+};
+
+/// The bytes of `x`.
+template <class T>
+std::string serialize(const T& x) {
+  writer w;
+  w(x);
+  return std::move(w).take();
+}
+
+/// A `T` back from its bytes; throws `std::runtime_error` when they are not all used or run short.
+template <class T>
+T deserialize(std::string_view bytes) {
+  reader r(bytes);
+  T x = r.get<T>();
+  if (!r.done()) throw std::runtime_error("dstream: checkpoint data has trailing bytes (corrupt)");
+  return x;
+}
+
+}  // namespace dstream

@@ -1,0 +1,175 @@
+#pragma once
+// Type traits shared by the operator algebra: what a stage boundary stores, what a
+// range yields, what counts as a key-value pair.
+
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace dstream::detail {
+
+template <class...>
+inline constexpr bool always_false = false;
+
+/// The type a stage boundary stores for an element pushed as `T`: views become owners
+/// (`std::string_view` → `std::string`, recursively through pairs, tuples and optionals).
+template <class T>
+struct owned {
+  using type = T;
+};
+template <class T>
+using owned_t = typename owned<std::remove_cvref_t<T>>::type;
+
+template <class C, class Tr>
+struct owned<std::basic_string_view<C, Tr>> {
+  using type = std::basic_string<C, Tr>;
+};
+template <>
+struct owned<const char*> {
+  using type = std::string;
+};
+template <>
+struct owned<char*> {
+  using type = std::string;
+};
+template <class A, class B>
+struct owned<std::pair<A, B>> {
+  using type = std::pair<owned_t<A>, owned_t<B>>;
+};
+template <class... Ts>
+struct owned<std::tuple<Ts...>> {
+  using type = std::tuple<owned_t<Ts>...>;
+};
+template <class T>
+struct owned<std::optional<T>> {
+  using type = std::optional<owned_t<T>>;
+};
+
+/// Converts an element to its owned form; plain forwarding when it already owns its data.
+template <class T>
+constexpr decltype(auto) to_owned(T&& x) {
+  using O = owned_t<T>;
+  if constexpr (std::is_same_v<O, std::remove_cvref_t<T>>) {
+    return static_cast<T&&>(x);
+  } else {
+    // pair, tuple and optional have (explicit) converting constructors that recurse.
+    return O(static_cast<T&&>(x));
+  }
+}
+
+/// True for types whose values refer to storage they do not own; an rdd of such
+/// elements keeps its parents' storage alive.
+template <class T>
+struct borrows : std::bool_constant<std::is_pointer_v<T>> {};
+template <class T>
+inline constexpr bool borrows_v = borrows<std::remove_cvref_t<T>>::value;
+template <class C, class Tr>
+struct borrows<std::basic_string_view<C, Tr>> : std::true_type {};
+template <class T, std::size_t N>
+struct borrows<std::span<T, N>> : std::true_type {};
+template <class T>
+struct borrows<std::reference_wrapper<T>> : std::true_type {};
+template <class A, class B>
+struct borrows<std::pair<A, B>> : std::bool_constant<borrows_v<A> || borrows_v<B>> {};
+template <class... Ts>
+struct borrows<std::tuple<Ts...>> : std::bool_constant<(borrows_v<Ts> || ...)> {};
+template <class T>
+struct borrows<std::optional<T>> : borrows<T> {};
+template <class T, class A>
+struct borrows<std::vector<T, A>> : borrows<T> {};
+
+/// `std::forward_like` (C++23): forwards a member with the value category of its owner.
+template <class Owner, class M>
+constexpr decltype(auto) forward_like(M& m) noexcept {
+  if constexpr (std::is_lvalue_reference_v<Owner>) {
+    if constexpr (std::is_const_v<std::remove_reference_t<Owner>>) {
+      return static_cast<const M&>(m);
+    } else {
+      return static_cast<M&>(m);
+    }
+  } else {
+    if constexpr (std::is_const_v<std::remove_reference_t<Owner>>) {
+      return static_cast<const M&&>(m);
+    } else {
+      return static_cast<M&&>(m);
+    }
+  }
+}
+
+// What iterating a range yields; works for std containers, std ranges and range-v3 views
+// alike because it asks only what a range-based for loop asks.
+namespace adl {
+using std::begin;
+using std::end;
+template <class R>
+auto begin_(R& r) -> decltype(begin(r));
+template <class R>
+auto end_(R& r) -> decltype(end(r));
+}  // namespace adl
+
+template <class R>
+concept iterable = requires(R& r) {
+  adl::begin_(r);
+  adl::end_(r);
+};
+
+template <iterable R>
+using range_ref_t = decltype(*adl::begin_(std::declval<R&>()));
+
+/// A key-value element: `std::pair<K, V>` (possibly cv/ref-qualified).
+template <class T>
+struct is_pair : std::false_type {};
+template <class A, class B>
+struct is_pair<std::pair<A, B>> : std::true_type {};
+template <class T>
+concept pair_like = is_pair<std::remove_cvref_t<T>>::value;
+
+template <pair_like P>
+using key_t = typename std::remove_cvref_t<P>::first_type;
+template <pair_like P>
+using value_t = typename std::remove_cvref_t<P>::second_type;
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
+
+/// Stands in for a type that could not be computed because a `static_assert` already
+/// failed; it keeps a failed check from cascading into pages of unrelated errors.
+struct bad_element {};
+
+/// `std::invoke_result_t<const F&, X...>`, evaluated only when `Ok`.
+template <bool Ok, class F, class... X>
+struct lazy_invoke {
+  using type = bad_element;
+};
+template <class F, class... X>
+struct lazy_invoke<true, F, X...> {
+  using type = std::invoke_result_t<const F&, X...>;
+};
+
+/// `range_ref_t<R>`, evaluated only when `Ok`.
+template <bool Ok, class R>
+struct lazy_range_ref {
+  using type = bad_element;
+};
+template <class R>
+struct lazy_range_ref<true, R> {
+  using type = range_ref_t<R>;
+};
+
+}  // namespace dstream::detail

@@ -1,0 +1,216 @@
+#pragma once
+// Output operations: each registers itself with the stream's context and runs once per
+// batch, in registration order.
+
+#include <cstddef>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <dstream/batch/rdd.hpp>
+#include <dstream/detail/closure.hpp>
+#include <dstream/io/format.hpp>
+#include <dstream/ops/take.hpp>
+#include <dstream/stream/dstream.hpp>
+#include <dstream/stream/graph.hpp>
+
+namespace dstream {
+
+namespace detail {
+
+template <class T, class F>
+class fn_output final : public output_base {
+ public:
+  fn_output(std::shared_ptr<node<T>> n, std::string name, F f)
+      : output_base(n, std::move(name)), node_(std::move(n)), f_(std::move(f)) {}
+  void run(batch_time t) override {
+    auto r = node_->get(t);
+    if (r) f_(*r, t);
+  }
+
+ private:
+  std::shared_ptr<node<T>> node_;
+  F f_;
+};
+
+template <class T, class F>
+void register_output(const dstream<T>& s, std::string name, F f) {
+  s.owner().add_output(std::make_shared<fn_output<T, F>>(s.node(), std::move(name), std::move(f)));
+}
+
+}  // namespace detail
+
+/// Output: calls `f` with the rdd of every batch (on the context's executor thread, one
+/// batch at a time, in order).
+///
+/// Signature: `foreach_rdd(f)`, `f(rdd<T>&)` or `f(rdd<T>&, batch_time)`: `dstream<T>` → `void`.
+///
+/// Example: `counts | ds::foreach_rdd([](ds::rdd<std::pair<std::string, int>>& r) { save(r | ds::collect()); });`
+template <class F>
+class foreach_rdd_t : public detail::op_base {
+ public:
+  using category = detail::stream_tag;
+  explicit foreach_rdd_t(F f) : f_(std::move(f)) {}
+
+  template <class T>
+  void apply(const dstream<T>& s) const {
+    constexpr bool with_time = std::is_invocable_v<const F&, rdd<T>&, batch_time>;
+    static_assert(with_time || std::is_invocable_v<const F&, rdd<T>&>,
+                  "ds::foreach_rdd(f): f must be callable as f(ds::rdd<T>&) or f(ds::rdd<T>&, ds::batch_time) "
+                  "with the T named below");
+    detail::register_output(s, "foreach_rdd", [f = f_](rdd<T>& r, batch_time t) {
+      if constexpr (with_time) {
+        f(r, t);
+      } else {
+        f(r);
+      }
+    });
+  }
+
+ private:
+  F f_;
+};
+
+struct foreach_rdd_fn {
+  template <class F>
+  auto operator()(F&& f) const {
+    return foreach_rdd_t<std::decay_t<F>>(std::forward<F>(f));
+  }
+};
+/// See `foreach_rdd_t`.
+inline constexpr foreach_rdd_fn foreach_rdd{};
+
+/// Output: prints the first `n` elements of every batch in Spark's format: a line of 43
+/// `-`, `Time: <ms> ms`, a line of 43 `-`, the elements one a line, `...` when there are
+/// more, then an empty line.
+///
+/// Signature: `pprint([n = 10 [, std::ostream& os = std::cout]])`: `dstream<T>` → `void`.
+///
+/// Example: `counts | ds::pprint();`
+class pprint_t : public detail::op_base {
+ public:
+  using category = detail::stream_tag;
+  pprint_t(std::size_t n, std::ostream& os) : n_(n), os_(&os) {}
+
+  template <class T>
+  void apply(const dstream<T>& s) const {
+    detail::register_output(s, "pprint", [n = n_, os = os_](rdd<T>& r, batch_time t) {
+      auto first = r | take(n + 1);
+      std::string text = "-------------------------------------------\nTime: " + t.to_string() +
+                         "\n-------------------------------------------\n";
+      for (std::size_t i = 0; i < first.size() && i < n; ++i) {
+        text += format_element(first[i]);
+        text += '\n';
+      }
+      if (first.size() > n) text += "...\n";
+      text += '\n';
+      *os << text << std::flush;
+    });
+  }
+
+ private:
+  std::size_t n_;
+  std::ostream* os_;
+};
+
+/// See `pprint_t`.
+inline pprint_t pprint(std::size_t n = 10, std::ostream& os = std::cout) { return pprint_t(n, os); }
+
+namespace detail {
+
+/// Writes the partitions of `r` as `dir/part-00000`... with `_SUCCESS`, atomically: into
+/// a hidden temporary directory first, renamed to `dir` once complete.
+template <class T>
+void write_text_files(const rdd<T>& r, const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
+  const fs::path tmp = parent / ("._temporary-" + dir.filename().string());
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) throw std::runtime_error("ds::save_as_text_files: cannot create " + parent.string() + ": " + ec.message());
+  fs::remove_all(tmp, ec);
+  if (!fs::create_directory(tmp, ec) || ec)
+    throw std::runtime_error("ds::save_as_text_files: cannot create " + tmp.string() + ": " +
+                             (ec ? ec.message() : std::string("it exists")));
+  auto write_part = [&](std::size_t i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "part-%05zu", i);
+    const fs::path file = tmp / name;
+    std::ofstream out(file, std::ios::binary);
+    if (!out) throw std::runtime_error("ds::save_as_text_files: cannot write " + file.string());
+    for (const T& x : r.partition(i)) {
+      detail::format_to(out, x);
+      out << '\n';
+    }
+    out.flush();
+    if (!out) throw std::runtime_error("ds::save_as_text_files: write failed on " + file.string());
+  };
+  if (r.state()) {
+    r.state()->parallel_for(r.num_partitions(), write_part);
+  } else {
+    for (std::size_t i = 0; i < r.num_partitions(); ++i) write_part(i);
+  }
+  {
+    std::ofstream ok(tmp / "_SUCCESS");
+    if (!ok) throw std::runtime_error("ds::save_as_text_files: cannot write " + (tmp / "_SUCCESS").string());
+  }
+  // A batch run again after recovery replaces its earlier output.
+  fs::remove_all(dir, ec);
+  fs::rename(tmp, dir, ec);
+  if (ec)
+    throw std::runtime_error("ds::save_as_text_files: cannot rename " + tmp.string() + " to " + dir.string() + ": " +
+                             ec.message());
+}
+
+}  // namespace detail
+
+/// Output: writes every batch as a directory `prefix-<ms>` (or `prefix-<ms>.suffix`) of
+/// files `part-00000`, … (one per partition, one element a line in the pprint format) and
+/// a `_SUCCESS` marker; the directory appears complete or not at all.
+///
+/// Signature: `save_as_text_files(prefix [, suffix])`: `dstream<T>` → `void`.
+///
+/// Example: `counts | ds::save_as_text_files("out/counts", "txt");`
+class save_as_text_files_t : public detail::op_base {
+ public:
+  using category = detail::stream_tag;
+  save_as_text_files_t(std::string prefix, std::string suffix)
+      : prefix_(std::move(prefix)), suffix_(std::move(suffix)) {
+    if (prefix_.empty()) throw std::invalid_argument("ds::save_as_text_files: the prefix is empty");
+  }
+
+  /// The directory of batch `t` (Spark's naming).
+  std::string directory(batch_time t) const {
+    std::string d = prefix_ + "-" + std::to_string(t.milliseconds());
+    if (!suffix_.empty()) d += "." + suffix_;
+    return d;
+  }
+
+  template <class T>
+  void apply(const dstream<T>& s) const {
+    detail::register_output(s, "save_as_text_files", [self = *this](rdd<T>& r, batch_time t) {
+      detail::write_text_files(r, self.directory(t));
+    });
+  }
+
+ private:
+  std::string prefix_;
+  std::string suffix_;
+};
+
+/// See `save_as_text_files_t`.
+inline save_as_text_files_t save_as_text_files(std::string prefix, std::string suffix = "") {
+  return save_as_text_files_t(std::move(prefix), std::move(suffix));
+}
+
+}  // namespace dstream

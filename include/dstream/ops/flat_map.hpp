@@ -1,0 +1,73 @@
+#pragma once
+
+#include <functional>
+#include <type_traits>
+#include <utility>
+
+#include <dstream/detail/closure.hpp>
+#include <dstream/detail/traits.hpp>
+#include <dstream/detail/yield.hpp>
+
+namespace dstream {
+
+/// Applies `f` to every element and pushes each element of the range it returns.
+///
+/// Signature: `flat_map(f)`, `f(const T&) -> R` where `R` is any range (a container, a std
+/// or range-v3 view, `ds::split(...)`) or an optional: `rdd<T>` → `rdd<range_value_t<R>>`.
+///
+/// Example: `lines | ds::flat_map([](const std::string& l) { return ds::split(l, ' '); })`
+template <class F>
+class flat_map_t : public detail::op_base {
+ public:
+  using category = detail::narrow_tag;
+
+  explicit flat_map_t(F f) : f_(std::move(f)) {}
+
+  template <class X>
+  struct out_ {
+    static constexpr bool callable = std::is_invocable_v<const F&, X>;
+    static_assert(callable,
+                  "ds::flat_map(f): f cannot be called with the element type; it must accept the element "
+                  "(const T& or T) named in the instantiation below");
+    using result = typename detail::lazy_invoke<callable, F, X>::type;
+    static constexpr bool ranged = !callable || detail::yieldable<result>;
+    static_assert(ranged, "ds::flat_map(f): f must return a range (a container, a view, ds::split(...)) or an optional");
+    using type = typename detail::lazy_yield<callable && ranged, result>::type;
+  };
+  template <class X>
+  using out = typename out_<X>::type;
+
+  template <class Down>
+  struct sink_t {
+    const F* f;
+    Down down;
+    template <class X>
+    void push(X&& x) {
+      if constexpr (std::is_invocable_v<const F&, X>) {
+        detail::yield_each(std::invoke(*f, std::forward<X>(x)),
+                           [this](auto&& y) { down.push(static_cast<decltype(y)>(y)); });
+      }
+    }
+    void finish() { down.finish(); }
+  };
+  template <class X, class Down>
+  auto sink(Down down) const {
+    return sink_t<Down>{&f_, std::move(down)};
+  }
+
+  const F& function() const noexcept { return f_; }
+
+ private:
+  F f_;
+};
+
+struct flat_map_fn {
+  template <class F>
+  auto operator()(F&& f) const {
+    return flat_map_t<std::decay_t<F>>(std::forward<F>(f));
+  }
+};
+/// See `flat_map_t`.
+inline constexpr flat_map_fn flat_map{};
+
+}  // namespace dstream

@@ -1,0 +1,116 @@
+#pragma once
+
+#include <functional>
+#include <span>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <dstream/detail/closure.hpp>
+#include <dstream/detail/traits.hpp>
+
+namespace dstream {
+
+/// Action: calls `f` on every element, partitions in parallel on the pool (so `f` must be
+/// safe to call from several threads at once).
+///
+/// Signature: `foreach(f)`, `f(const T&)`: `rdd<T>` → `void`.
+///
+/// Example: `nums | ds::foreach([&](int x) { total += x; });` (with an atomic `total`)
+template <class F>
+class foreach_t : public detail::op_base {
+ public:
+  using category = detail::action_tag;
+
+  explicit foreach_t(F f) : f_(std::move(f)) {}
+
+  template <class Y>
+  struct terminal {
+    static_assert(std::is_invocable_v<const F&, Y>,
+                  "ds::foreach(f): f cannot be called with the element type named below");
+    const F* f;
+    template <class X>
+    void push(X&& x) {
+      if constexpr (std::is_invocable_v<const F&, X>) std::invoke(*f, std::forward<X>(x));
+    }
+    void finish() {}
+  };
+  template <class Y>
+  terminal<Y> make_terminal() const {
+    return {&f_};
+  }
+  template <class Y>
+  void result(std::vector<terminal<Y>>&&) const {}
+
+ private:
+  F f_;
+};
+
+struct foreach_fn {
+  template <class F>
+  auto operator()(F&& f) const {
+    return foreach_t<std::decay_t<F>>(std::forward<F>(f));
+  }
+};
+/// See `foreach_t`.
+inline constexpr foreach_fn foreach{};
+
+/// Action: calls `f` once per partition with a span of its elements, partitions in
+/// parallel on the pool; `f` is called for empty partitions too.
+///
+/// Signature: `foreach_partition(f)`, `f(std::span<const T>)`: `rdd<T>` → `void`.
+///
+/// Example: `rows | ds::foreach_partition([](std::span<const row> p) { write_batch(p); });`
+template <class F>
+class foreach_partition_t : public detail::op_base {
+ public:
+  using category = detail::action_tag;
+
+  explicit foreach_partition_t(F f) : f_(std::move(f)) {}
+
+  template <class Y>
+  struct terminal {
+    using E = detail::owned_t<Y>;
+    static_assert(std::is_invocable_v<const F&, std::span<const E>>,
+                  "ds::foreach_partition(f): f cannot be called with std::span<const T> for the element type T named below");
+    const F* f;
+    std::vector<E> buffer;
+    bool called = false;
+    template <class X>
+    void push(X&& x) {
+      buffer.emplace_back(detail::to_owned(std::forward<X>(x)));
+    }
+    template <class T>
+      requires std::is_same_v<T, E>
+    void whole(std::span<const T> part) {
+      // The partition is already a span of owned elements: no copy.
+      if constexpr (std::is_invocable_v<const F&, std::span<const E>>) std::invoke(*f, part);
+      called = true;
+    }
+    void finish() {
+      if constexpr (std::is_invocable_v<const F&, std::span<const E>>) {
+        if (!called) std::invoke(*f, std::span<const E>(buffer));
+      }
+    }
+  };
+  template <class Y>
+  terminal<Y> make_terminal() const {
+    return {&f_, {}, false};
+  }
+  template <class Y>
+  void result(std::vector<terminal<Y>>&&) const {}
+
+ private:
+  F f_;
+};
+
+struct foreach_partition_fn {
+  template <class F>
+  auto operator()(F&& f) const {
+    return foreach_partition_t<std::decay_t<F>>(std::forward<F>(f));
+  }
+};
+/// See `foreach_partition_t`.
+inline constexpr foreach_partition_fn foreach_partition{};
+
+}  // namespace dstream

@@ -1,0 +1,149 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <dstream/detail/closure.hpp>
+#include <dstream/detail/traits.hpp>
+
+namespace dstream {
+
+namespace detail {
+
+// A reduce whose function has a known identity (a sum, a product of arithmetic values)
+// needs no "first element?" test per element, so the loop stays as simple as a hand-written
+// accumulation and vectorises the same way.
+template <class F, class T>
+struct identity_of {};
+template <class T>
+  requires std::is_arithmetic_v<T>
+struct identity_of<std::plus<>, T> {
+  static constexpr T value = T(0);
+};
+template <class T>
+  requires std::is_arithmetic_v<T>
+struct identity_of<std::plus<T>, T> {
+  static constexpr T value = T(0);
+};
+template <class T>
+  requires std::is_arithmetic_v<T>
+struct identity_of<std::multiplies<>, T> {
+  static constexpr T value = T(1);
+};
+template <class T>
+  requires std::is_arithmetic_v<T>
+struct identity_of<std::multiplies<T>, T> {
+  static constexpr T value = T(1);
+};
+template <class F, class T>
+concept has_identity = requires { identity_of<F, T>::value; };
+
+}  // namespace detail
+
+/// Action: combines all elements with an associative, commutative function (partitions
+/// are reduced in parallel, then their results in partition order). Throws
+/// `std::out_of_range` when there is no element. On a dstream: a stream with one element per
+/// non-empty batch.
+///
+/// Signature: `reduce(f)`, `f(T, T) -> T`: `rdd<T>` → `T`; `dstream<T>` → `dstream<T>`.
+///
+/// Example: `int sum = nums | ds::reduce(std::plus<>{});`
+template <class F>
+class reduce_t : public detail::op_base {
+ public:
+  using category = detail::action_tag;
+
+  explicit reduce_t(F f) : f_(std::move(f)) {}
+
+  template <class Y>
+  struct check {
+    using T = detail::owned_t<Y>;
+    static constexpr bool callable = std::is_invocable_v<const F&, T&&, Y>;
+    static_assert(callable,
+                  "ds::reduce(f): f must be callable as T(T, T) with the element type T named below");
+    static_assert(!callable || std::is_convertible_v<typename detail::lazy_invoke<callable, F, T&&, Y>::type, T>,
+                  "ds::reduce(f): f must return the element type T named below");
+  };
+
+  template <class Y>
+  struct general_terminal {
+    using T = detail::owned_t<Y>;
+    const F* f;
+    std::optional<T> acc{};
+    template <class X>
+    void push(X&& x) {
+      if (acc) {
+        *acc = std::invoke(*f, std::move(*acc), std::forward<X>(x));
+      } else {
+        acc.emplace(detail::to_owned(std::forward<X>(x)));
+      }
+    }
+    void finish() {}
+    std::optional<T> take() && { return std::move(acc); }
+  };
+  template <class Y>
+  struct identity_terminal {
+    using T = detail::owned_t<Y>;
+    const F* f;
+    T acc = detail::identity_of<F, T>::value;
+    std::int64_t n = 0;
+    template <class X>
+    void push(X&& x) {
+      acc = std::invoke(*f, acc, std::forward<X>(x));
+      ++n;
+    }
+    void finish() {}
+    std::optional<T> take() && { return n ? std::optional<T>(acc) : std::nullopt; }
+  };
+  template <class Y>
+  using terminal = std::conditional_t<detail::has_identity<F, detail::owned_t<Y>>, identity_terminal<Y>,
+                                      general_terminal<Y>>;
+
+  template <class Y>
+  terminal<Y> make_terminal() const {
+    (void)check<Y>{};
+    return terminal<Y>{&f_};
+  }
+  /// The reduction of the partitions' results, nullopt when there was no element.
+  template <class Y>
+  std::optional<detail::owned_t<Y>> partial_result(std::vector<terminal<Y>>&& parts) const {
+    std::optional<detail::owned_t<Y>> acc;
+    for (auto& p : parts) {
+      auto r = std::move(p).take();
+      if (!r) continue;
+      if (acc) {
+        *acc = std::invoke(f_, std::move(*acc), std::move(*r));
+      } else {
+        acc = std::move(r);
+      }
+    }
+    return acc;
+  }
+  template <class Y>
+  detail::owned_t<Y> result(std::vector<terminal<Y>>&& parts) const {
+    auto acc = partial_result<Y>(std::move(parts));
+    if (!acc) throw std::out_of_range("ds::reduce(f): the rdd has no elements to reduce");
+    return std::move(*acc);
+  }
+
+  const F& function() const noexcept { return f_; }
+
+ private:
+  F f_;
+};
+
+struct reduce_fn {
+  template <class F>
+  auto operator()(F&& f) const {
+    return reduce_t<std::decay_t<F>>(std::forward<F>(f));
+  }
+};
+/// See `reduce_t`.
+inline constexpr reduce_fn reduce{};
+
+}  // namespace dstream

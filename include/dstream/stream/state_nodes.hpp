@@ -1,0 +1,311 @@
+#pragma once
+// State carried from batch to batch: a hash map per partition, keys placed as the shuffle
+// places them, so a batch's grouped values meet their state in the same partition.
+// `update_state_by_key` scans its whole state once a batch (every key is called);
+// `map_with_state` touches only the keys with data (and, with a timeout, those timing out).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <boost/hana/tuple.hpp>
+
+#include <dstream/batch/rdd.hpp>
+#include <dstream/checkpoint/serialize.hpp>
+#include <dstream/detail/keyed.hpp>
+#include <dstream/stream/graph.hpp>
+#include <dstream/stream/time.hpp>
+
+namespace dstream {
+
+/// The state of one key inside a `map_with_state` function (Spark's `State`).
+template <class S>
+class keyed_state {
+ public:
+  keyed_state() = default;
+  keyed_state(std::optional<S> s, bool timing_out) : s_(std::move(s)), timing_out_(timing_out) {}
+
+  bool exists() const noexcept { return s_.has_value(); }
+  /// The state; throws `std::out_of_range` when there is none.
+  const S& get() const {
+    if (!s_) throw std::out_of_range("ds::keyed_state::get(): the key has no state (check exists() first)");
+    return *s_;
+  }
+  const std::optional<S>& get_option() const noexcept { return s_; }
+  /// Sets the state; not allowed while the key is timing out (it is being removed).
+  void update(S s) {
+    if (timing_out_)
+      throw std::logic_error("ds::keyed_state::update(): the state of a key that is timing out cannot be updated");
+    s_ = std::move(s);
+    updated_ = true;
+    removed_ = false;
+  }
+  void remove() {
+    if (timing_out_)
+      throw std::logic_error("ds::keyed_state::remove(): the state of a key that is timing out is removed already");
+    s_.reset();
+    removed_ = true;
+    updated_ = false;
+  }
+  bool is_timing_out() const noexcept { return timing_out_; }
+
+  bool was_updated() const noexcept { return updated_; }
+  bool was_removed() const noexcept { return removed_; }
+  std::optional<S>& value() noexcept { return s_; }
+
+ private:
+  std::optional<S> s_;
+  bool timing_out_ = false;
+  bool updated_ = false;
+  bool removed_ = false;
+};
+
+namespace detail {
+
+/// Seeds partitioned state maps from an rdd of (key, state).
+template <class K, class S, class Map, class Make>
+void seed_state(std::vector<Map>& maps, const std::optional<rdd<std::pair<K, S>>>& initial, Make make) {
+  if (!initial) return;
+  for (std::size_t i = 0; i < initial->num_partitions(); ++i)
+    for (const auto& [k, s] : initial->partition(i))
+      maps[partition_of(k, maps.size())].insert_or_assign(k, make(s));
+}
+
+template <class T>
+std::optional<rdd<T>> or_empty(std::optional<rdd<T>> r, streaming_state& st) {
+  if (r) return r;
+  return rdd<T>(st.context().state(), std::vector<typename rdd<T>::partition_type>{});
+}
+
+/// `update_state_by_key`.
+template <class K, class V, class S, class F, bool WithTime>
+class update_state_node final : public node<std::pair<K, S>> {
+ public:
+  using E = std::pair<K, V>;
+  using Out = std::pair<K, S>;
+  update_state_node(std::shared_ptr<node<E>> parent, F f, std::size_t n, std::optional<rdd<Out>> initial)
+      : node<Out>(parent->owner(), {parent}), parent_(std::move(parent)), f_(std::move(f)), n_(n ? n : 1),
+        state_(n_), initial_(std::move(initial)) {}
+
+  bool stateful() const override { return true; }
+  std::string operator_name() const override { return "ds::update_state_by_key"; }
+  // The state, and whether the initial state was applied (a checkpoint taken before the
+  // first batch must not lose it).
+  std::string save_state() const override { return serialize(std::pair(seeded_, state_)); }
+  void restore_state(std::string_view bytes) override {
+    auto [seeded, all] = deserialize<std::pair<bool, std::vector<map_t>>>(bytes);
+    state_.assign(n_, map_t());
+    for (auto& m : all)
+      for (auto& [k, s] : m) state_[partition_of(k, n_)].emplace(k, std::move(s));
+    seeded_ = seeded;
+  }
+
+ protected:
+  std::optional<rdd<Out>> compute(batch_time t) override {
+    if (!seeded_) {
+      seed_state<K, S>(state_, initial_, [](const S& s) { return s; });
+      seeded_ = true;
+    }
+    auto in = or_empty(parent_->get(t), this->owner());
+    auto grouped = combine_parts(*in, boost::hana::tuple<>{}, group_op{}, n_);
+    partitions_of<Out> out(n_);
+    this->owner().context().state()->parallel_for(n_, [&](std::size_t j) {
+      map_t& old = state_[j];
+      map_t next;
+      next.reserve(old.size() + grouped[j].size());
+      for (auto& [k, vs] : grouped[j]) {
+        std::optional<S> prev;
+        if (auto it = old.find(k); it != old.end()) {
+          prev = std::move(it->second);
+          old.erase(it);
+        }
+        auto r = call(t, k, std::span<const V>(vs), std::move(prev));
+        if (r) next.emplace(std::move(k), std::move(*r));
+      }
+      for (auto& kv : old) {
+        auto r = call(t, kv.first, std::span<const V>(), std::optional<S>(std::move(kv.second)));
+        if (r) next.emplace(std::move(const_cast<K&>(kv.first)), std::move(*r));
+      }
+      old = std::move(next);
+      out[j].reserve(old.size());
+      for (const auto& kv : old) out[j].emplace_back(kv.first, kv.second);
+    });
+    return rdd<Out>(this->owner().context().state(), std::move(out));
+  }
+
+ private:
+  using map_t = key_map<K, S>;
+
+  std::optional<S> call(batch_time t, const K& k, std::span<const V> vs, std::optional<S> s) const {
+    if constexpr (WithTime) {
+      return f_(t, k, vs, std::move(s));
+    } else {
+      (void)t;
+      (void)k;
+      return f_(vs, std::move(s));
+    }
+  }
+
+  std::shared_ptr<node<E>> parent_;
+  F f_;
+  std::size_t n_;
+  std::vector<map_t> state_;
+  std::optional<rdd<Out>> initial_;
+  bool seeded_ = false;
+};
+
+template <class S>
+struct timed_state {
+  S value;
+  std::int64_t updated_ms = 0;
+};
+
+}  // namespace detail
+
+template <class S>
+struct serializer<detail::timed_state<S>> {
+  static void write(writer& w, const detail::timed_state<S>& x) {
+    w(x.value);
+    w(x.updated_ms);
+  }
+  static detail::timed_state<S> read(reader& r) {
+    S v = r.get<S>();
+    std::int64_t t = r.get<std::int64_t>();
+    return {std::move(v), t};
+  }
+};
+
+namespace detail {
+
+/// `map_with_state`: its output is what the function returns; `snapshot(t)` is the whole
+/// state after batch t.
+template <class K, class V, class S, class U, class F, bool WithTime, bool Optional>
+class map_with_state_node final : public node<U> {
+ public:
+  using E = std::pair<K, V>;
+  map_with_state_node(std::shared_ptr<node<E>> parent, F f, std::size_t n,
+                      std::optional<rdd<std::pair<K, S>>> initial, std::optional<duration> timeout)
+      : node<U>(parent->owner(), {parent}), parent_(std::move(parent)), f_(std::move(f)), n_(n ? n : 1),
+        state_(n_), initial_(std::move(initial)), timeout_(timeout) {}
+
+  bool stateful() const override { return true; }
+  std::string operator_name() const override { return "ds::map_with_state"; }
+  std::string save_state() const override { return serialize(std::pair(seeded_, state_)); }
+  void restore_state(std::string_view bytes) override {
+    auto [seeded, all] = deserialize<std::pair<bool, std::vector<map_t>>>(bytes);
+    state_.assign(n_, map_t());
+    for (auto& m : all)
+      for (auto& [k, s] : m) state_[partition_of(k, n_)].emplace(k, std::move(s));
+    seeded_ = seeded;
+  }
+
+  /// The whole state after batch `t` (computing the batch first if needed).
+  rdd<std::pair<K, S>> snapshot(batch_time t) {
+    this->get(t);
+    partitions_of<std::pair<K, S>> out(n_);
+    this->owner().context().state()->parallel_for(n_, [&](std::size_t j) {
+      out[j].reserve(state_[j].size());
+      for (const auto& kv : state_[j]) out[j].emplace_back(kv.first, kv.second.value);
+    });
+    return rdd<std::pair<K, S>>(this->owner().context().state(), std::move(out));
+  }
+
+ protected:
+  std::optional<rdd<U>> compute(batch_time t) override {
+    const std::int64_t now = t.milliseconds();
+    if (!seeded_) {
+      seed_state<K, S>(state_, initial_, [now](const S& s) { return timed_state<S>{s, now}; });
+      seeded_ = true;
+    }
+    auto in = or_empty(parent_->get(t), this->owner());
+    // Records meet their keys' state partition by partition, in arrival order.
+    auto records = partition_by_key(*in, n_);
+    partitions_of<U> out(n_);
+    this->owner().context().state()->parallel_for(n_, [&](std::size_t j) {
+      map_t& m = state_[j];
+      out[j].reserve(records[j].size());
+      for (auto& [k, v] : records[j]) {
+        {
+          auto it = m.find(k);
+          keyed_state<S> ks(it != m.end() ? std::optional<S>(std::move(it->second.value)) : std::nullopt, false);
+          emit(out[j], call(t, k, std::optional<V>(std::move(v)), ks));
+          // The state was moved into `ks`: it goes back unless the function removed it.
+          if (ks.was_removed()) {
+            if (it != m.end()) m.erase(it);
+          } else if (ks.exists()) {
+            if (it != m.end()) {
+              it->second.value = std::move(*ks.value());
+              if (ks.was_updated() || timeout_) it->second.updated_ms = now;
+            } else {
+              m.emplace(k, timed_state<S>{std::move(*ks.value()), now});
+            }
+          }
+        }
+      }
+      if (timeout_) {
+        const std::int64_t threshold = now - timeout_->count();
+        std::vector<K> gone;
+        for (auto& kv : m) {
+          if (kv.second.updated_ms >= threshold) continue;
+          keyed_state<S> ks(kv.second.value, true);
+          emit(out[j], call(t, kv.first, std::nullopt, ks));
+          gone.push_back(kv.first);
+        }
+        for (auto& k : gone) m.erase(k);
+      }
+    });
+    return rdd<U>(this->owner().context().state(), std::move(out));
+  }
+
+ private:
+  using map_t = key_map<K, timed_state<S>>;
+  using R = std::conditional_t<Optional, std::optional<U>, U>;
+
+  R call(batch_time t, const K& k, std::optional<V> v, keyed_state<S>& s) const {
+    if constexpr (WithTime) {
+      return f_(t, k, std::move(v), s);
+    } else {
+      (void)t;
+      return f_(k, std::move(v), s);
+    }
+  }
+  static void emit(std::vector<U>& out, R&& r) {
+    if constexpr (Optional) {
+      if (r) out.push_back(std::move(*r));
+    } else {
+      out.push_back(std::move(r));
+    }
+  }
+
+  std::shared_ptr<node<E>> parent_;
+  F f_;
+  std::size_t n_;
+  std::vector<map_t> state_;
+  std::optional<rdd<std::pair<K, S>>> initial_;
+  std::optional<duration> timeout_;
+  bool seeded_ = false;
+};
+
+/// The state snapshots of a `map_with_state` node.
+template <class K, class S, class M>
+class snapshot_node final : public node<std::pair<K, S>> {
+ public:
+  explicit snapshot_node(std::shared_ptr<M> m) : node<std::pair<K, S>>(m->owner(), {m}), m_(std::move(m)) {}
+
+ protected:
+  std::optional<rdd<std::pair<K, S>>> compute(batch_time t) override { return m_->snapshot(t); }
+
+ private:
+  std::shared_ptr<M> m_;
+};
+
+}  // namespace detail
+}  // namespace dstream

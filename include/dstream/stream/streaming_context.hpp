@@ -1,0 +1,165 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <dstream/batch/conf.hpp>
+#include <dstream/batch/context.hpp>
+#include <dstream/batch/rdd.hpp>
+#include <dstream/checkpoint/checkpoint.hpp>
+#include <dstream/io/socket_stream.hpp>
+#include <dstream/io/sources.hpp>
+#include <dstream/runtime/clock.hpp>
+#include <dstream/runtime/listener.hpp>
+#include <dstream/runtime/receiver.hpp>
+#include <dstream/stream/dstream.hpp>
+#include <dstream/stream/graph.hpp>
+#include <dstream/stream/time.hpp>
+
+namespace dstream {
+
+/// The entry point of streaming (Spark's `StreamingContext`): sources, the batch clock,
+/// the lifecycle.
+///
+/// Signature: `streaming_context(conf, duration batch)` or `streaming_context(context&, duration batch)`.
+/// A movable handle, not copyable; destroying it stops the streams (not a shared `context`).
+///
+/// Example:
+/// `ds::streaming_context ssc(ds::conf().master("local[2]"), 1s);`
+/// `ssc.socket_text_stream("localhost", 9999) | ds::flat_map(split) | ds::pprint();`
+/// `ssc.start(); ssc.await_termination();`
+class streaming_context {
+ public:
+  streaming_context(::dstream::conf c, duration batch)
+      : st_(std::make_shared<detail::streaming_state>(::dstream::context(std::move(c)), batch)) {}
+  streaming_context(::dstream::context& ctx, duration batch)
+      : st_(std::make_shared<detail::streaming_state>(ctx, batch)) {}
+
+  streaming_context(const streaming_context&) = delete;
+  streaming_context& operator=(const streaming_context&) = delete;
+  streaming_context(streaming_context&& o) noexcept : st_(std::move(o.st_)), owner_(o.owner_) { o.owner_ = false; }
+  streaming_context& operator=(streaming_context&& o) noexcept {
+    if (this != &o) {
+      release();
+      st_ = std::move(o.st_);
+      owner_ = o.owner_;
+      o.owner_ = false;
+    }
+    return *this;
+  }
+  ~streaming_context() { release(); }
+
+  /// A handle that does not stop the context when destroyed (what `dstream::streaming_context()` gives).
+  static streaming_context view_of(detail::streaming_state& st) { return streaming_context(st.shared_from_this_state(), false); }
+
+  ::dstream::context& context() { return st_->context(); }
+  duration batch_duration() const { return st_->batch_duration(); }
+
+  /// Recovers a context from the newest complete checkpoint under `dir`, or creates it:
+  /// `factory()` builds the graph (and calls `checkpoint(dir)`) either way; on recovery
+  /// the state of stateful operators, the inputs' positions and the batches pending at
+  /// the crash come back when `start()` runs. A corrupt checkpoint is reported with its
+  /// path and the previous complete one is used.
+  template <class Factory>
+  static streaming_context get_or_create(const std::string& dir, Factory factory) {
+    auto cp = detail::read_latest_checkpoint(dir);
+    streaming_context ssc = factory();
+    if (ssc.st_->checkpoint_dir().empty()) ssc.checkpoint(dir);
+    if (cp) ssc.st_->set_recovery(std::move(*cp));
+    return ssc;
+  }
+  /// True when `get_or_create` found a checkpoint to recover from.
+  bool recovered() const { return st_->recovered(); }
+
+  // ---- sources -------------------------------------------------------------------------
+
+  /// A stream of the rdds pushed into `q`: one per batch (`one_at_a_time`) or all queued
+  /// ones together; `default_rdd` for batches when the queue is empty.
+  template <class T>
+  dstream<T> queue_stream(rdd_queue<T>& q, bool one_at_a_time = true,
+                          std::optional<std::type_identity_t<rdd<T>>> default_rdd = std::nullopt) {
+    st_->check_building("ds::streaming_context::queue_stream");
+    auto n = std::make_shared<detail::queue_input<T>>(*st_, q, one_at_a_time, std::move(default_rdd));
+    st_->add_input(n, n.get());
+    return dstream<T>(n);
+  }
+
+  /// Lines read from a TCP server; reconnects when the connection is lost or refused.
+  dstream<std::string> socket_text_stream(const std::string& host, int port) {
+    if (port <= 0 || port > 65535)
+      throw std::invalid_argument("ds::streaming_context::socket_text_stream: port " + std::to_string(port) +
+                                  " is not in 1..65535");
+    return receiver_stream(std::unique_ptr<receiver<std::string>>(new detail::socket_line_receiver(host, port)));
+  }
+
+  /// Lines of the files moved into `directory` after start (hidden and `_` files ignored).
+  dstream<std::string> text_file_stream(const std::string& directory) {
+    st_->check_building("ds::streaming_context::text_file_stream");
+    auto n = std::make_shared<detail::file_input>(*st_, directory);
+    st_->add_input(n, n.get());
+    return dstream<std::string>(n);
+  }
+
+  /// The records a user receiver stores.
+  template <class T>
+  dstream<T> receiver_stream(std::unique_ptr<receiver<T>> r) {
+    st_->check_building("ds::streaming_context::receiver_stream");
+    if (!r) throw std::invalid_argument("ds::streaming_context::receiver_stream: the receiver is null");
+    auto n = std::make_shared<detail::receiver_input<T>>(*st_, std::move(r), st_->next_stream_id());
+    st_->add_input(n, n.get());
+    return dstream<T>(n);
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------
+
+  /// Where checkpoints go (needed by stateful operators).
+  void checkpoint(const std::string& dir) {
+    if (dir.empty()) throw std::invalid_argument("ds::streaming_context::checkpoint: the directory is empty");
+    st_->set_checkpoint_dir(dir);
+  }
+  /// Keeps every stream's rdds for at least `d` (for queries from `foreach_rdd`).
+  void remember(duration d) { st_->set_remember(d); }
+
+  void start() { st_->start(); }
+  /// Stops receiving and processing (gracefully: first processes everything received),
+  /// and the underlying `context` too when `stop_context`. Idempotent.
+  void stop(bool stop_context = true, bool stop_gracefully = false) { st_->stop(stop_context, stop_gracefully); }
+  /// Waits until stopped; rethrows the error of a failed batch.
+  void await_termination() { st_->await(std::nullopt); }
+  /// As `await_termination`, at most `timeout`; true when stopped.
+  bool await_termination_or_timeout(duration timeout) { return st_->await(timeout); }
+  ::dstream::state get_state() const { return st_->get_state(); }
+  void add_listener(streaming_listener& l) { st_->bus().add(l); }
+
+  /// The manual clock when the conf sets `dstream.streaming.clock=manual`, else null.
+  manual_clock* test_clock() { return dynamic_cast<manual_clock*>(&st_->clock()); }
+  /// Waits until the batch at `t` has run (or `timeout` passes); true when it has.
+  bool wait_for_batch(batch_time t, duration timeout = std::chrono::seconds(30)) {
+    return st_->wait_for_batch(t, std::chrono::steady_clock::now() + timeout);
+  }
+
+  detail::streaming_state& state_ref() { return *st_; }
+
+ private:
+  streaming_context(std::shared_ptr<detail::streaming_state> st, bool owner) : st_(std::move(st)), owner_(owner) {}
+
+  void release() {
+    if (owner_ && st_) {
+      try {
+        st_->stop(false, false);
+      } catch (...) {
+      }
+    }
+  }
+
+  std::shared_ptr<detail::streaming_state> st_;
+  bool owner_ = true;
+};
+
+}  // namespace dstream
