@@ -1,0 +1,256 @@
+// Fusion, proved by counting rather than timing: an instrumented element type counts its
+// constructions, copies and moves, and a replaced global operator new counts allocations
+// while a switch is on. A fused stage runs each element through all its operators before
+// the next one, copies nothing between operators and builds no intermediate container.
+//
+// The replacement operator new serves the whole test executable; it only counts while
+// `counting` is set, around one action on a one-thread context.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdlib>
+#include <functional>
+#include <new>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <range/v3/view/iota.hpp>
+
+#include "support/batch_support.hpp"
+
+namespace {
+
+std::atomic<bool> counting{false};
+std::atomic<std::size_t> allocations{0};
+
+}  // namespace
+
+// Not inlined: g++ would otherwise see `free` applied to the result of `new` at each call
+// site and warn about a mismatch that the replacement makes correct.
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace dstream_test;
+
+namespace {
+
+/// The allocations made by `f()`.
+template <class F>
+std::size_t allocations_of(F&& f) {
+  allocations = 0;
+  counting = true;
+  f();
+  counting = false;
+  return allocations.load();
+}
+
+/// An element that counts what happens to it.
+struct tracked {
+  static inline std::atomic<int> constructed{0};
+  static inline std::atomic<int> copies{0};
+  static inline std::atomic<int> moves{0};
+  static inline std::atomic<int> destroyed{0};
+  static void reset() {
+    constructed = 0;
+    copies = 0;
+    moves = 0;
+    destroyed = 0;
+  }
+
+  int v;
+  explicit tracked(int x) : v(x) { ++constructed; }
+  tracked(const tracked& o) : v(o.v) { ++copies; }
+  tracked(tracked&& o) noexcept : v(o.v) { ++moves; }
+  tracked& operator=(const tracked& o) {
+    v = o.v;
+    ++copies;
+    return *this;
+  }
+  tracked& operator=(tracked&& o) noexcept {
+    v = o.v;
+    ++moves;
+    return *this;
+  }
+  ~tracked() { ++destroyed; }
+};
+
+}  // namespace
+
+TEST_CASE("a fused stage runs each element through every operator before the next") {
+  std::vector<std::string> log;
+  auto r = shared_context(1).parallelize({1, 2, 3, 4}, 1);
+  auto out = r | ds::map([&](int x) {
+               log.push_back(std::string("map ").append(std::to_string(x)));
+               return x * 10;
+             }) |
+             ds::filter([&](int x) {
+               log.push_back(std::string("filter ").append(std::to_string(x)));
+               return x != 20;
+             }) |
+             ds::flat_map([&](int x) {
+               log.push_back(std::string("flat_map ").append(std::to_string(x)));
+               return std::vector<int>{x, x + 1};
+             }) |
+             ds::map([&](int x) {
+               log.push_back(std::string("last ").append(std::to_string(x)));
+               return x;
+             }) |
+             ds::collect();
+  REQUIRE(out == std::vector<int>{10, 11, 30, 31, 40, 41});
+  REQUIRE(log == std::vector<std::string>{"map 1",    "filter 10",  "flat_map 10", "last 10",     "last 11",
+                                          "map 2",    "filter 20",  "map 3",       "filter 30",   "flat_map 30",
+                                          "last 30",  "last 31",    "map 4",       "filter 40",   "flat_map 40",
+                                          "last 40",  "last 41"});
+}
+
+TEST_CASE("map | filter | flat_map | map into collect copies no element and builds no intermediate container") {
+  constexpr int n = 1000;
+  auto& ctx = shared_context(1);
+  auto in = ctx.parallelize(ranges::views::iota(0, n), 1);
+
+  auto make = [](int x) { return tracked(x); };
+  auto keep_even = [](const tracked& t) { return t.v % 2 == 0; };
+  // A view of zero or one element that is the element itself: what reaches the last map
+  // is a reference to the very object the first map made.
+  auto self_if_multiple_of_3 = [](const tracked& t) { return std::span<const tracked>(&t, t.v % 3 == 0 ? 1 : 0); };
+  auto made = in | ds::map(make);
+  auto up_to_flat_map = made | ds::filter(keep_even) | ds::flat_map(self_if_multiple_of_3);
+  auto stage = up_to_flat_map | ds::map([](const tracked& t) { return t.v * 10; });
+  // The map's result is pushed on as a temporary, the flat_map's elements as references.
+  STATIC_REQUIRE(std::is_same_v<decltype(made)::element_type, tracked>);
+  STATIC_REQUIRE(std::is_same_v<decltype(up_to_flat_map)::element_type, const tracked&>);
+
+  std::vector<int> expected;
+  for (int x = 0; x < n; x += 6) expected.push_back(x * 10);
+
+  tracked::reset();
+  std::vector<int> out;
+  const std::size_t fused = allocations_of([&] { out = stage | ds::collect(); });
+  REQUIRE(out == expected);
+  CHECK(tracked::constructed == n);
+  CHECK(tracked::copies == 0);
+  CHECK(tracked::moves == 0);
+  CHECK(tracked::destroyed == n);
+
+  // The same action over a one-operator stage with as many outputs allocates exactly as
+  // much: the four operators added no buffer of their own.
+  // Both expressions are built before counting: an expression holds a copy of its rdd.
+  auto plain = ctx.parallelize(expected, 1) | ds::map([](int x) { return x; });
+  std::vector<int> out2;
+  const std::size_t single = allocations_of([&] { out2 = plain | ds::collect(); });
+  REQUIRE(out2 == expected);
+  CHECK(fused == single);
+  // And that is a handful (the action's bookkeeping and the growth of the result), far
+  // from one per element.
+  CHECK(fused < 20);
+}
+
+TEST_CASE("elements of a vector a flat_map returns are moved on, never copied") {
+  constexpr int n = 200;
+  auto in = shared_context(1).parallelize(ranges::views::iota(0, n), 1);
+  tracked::reset();
+  auto out = in | ds::flat_map([](int x) {
+               std::vector<tracked> v;
+               v.reserve(2);
+               v.emplace_back(x);
+               v.emplace_back(-x);
+               return v;
+             }) |
+             ds::map([](tracked&& t) { return tracked(std::move(t)); }) | ds::map([](const tracked& t) { return t.v; }) |
+             ds::collect();
+  REQUIRE(out.size() == 2 * n);
+  REQUIRE(out[2] == 1);
+  REQUIRE(out[3] == -1);
+  CHECK(tracked::constructed == 2 * n);
+  CHECK(tracked::copies == 0);
+  CHECK(tracked::moves == 2 * n);  // the one move the middle map asks for, nothing else
+}
+
+TEST_CASE("collecting a stored rdd copies each element once") {
+  constexpr int n = 300;
+  std::vector<tracked> source;
+  source.reserve(n);
+  for (int i = 0; i < n; ++i) source.emplace_back(i);
+  auto r = shared_context(1).parallelize(source, 1);
+  tracked::reset();
+  auto out = r | ds::collect();
+  REQUIRE(out.size() == static_cast<std::size_t>(n));
+  REQUIRE(out.back().v == n - 1);
+  CHECK(tracked::copies == n);
+  CHECK(tracked::moves == 0);
+  tracked::reset();
+  REQUIRE((r | ds::count()) == n);
+  CHECK(tracked::copies + tracked::moves + tracked::constructed == 0);
+}
+
+TEST_CASE("reduce_by_key allocates nothing for a key it has already seen") {
+  // Keys longer than the small-string buffer: building a std::string key would allocate.
+  constexpr int vocabulary = 40;
+  constexpr int words_per_line = 8;
+  constexpr int lines = 40;
+  std::vector<std::string> words;
+  for (int i = 0; i < vocabulary; ++i) words.push_back(std::string("vocabulary_word_number_").append(std::to_string(100 + i)));
+  std::vector<std::string> small;
+  for (int l = 0; l < lines; ++l) {
+    std::string line;
+    for (int k = 0; k < words_per_line; ++k) {
+      if (k) line += ' ';
+      line += words[static_cast<std::size_t>(((l * words_per_line + k) * 7) % vocabulary)];
+    }
+    small.push_back(line);
+  }
+  // Ten times the lines, the same vocabulary, met in the same order.
+  std::vector<std::string> large;
+  for (int rep = 0; rep < 10; ++rep) large.insert(large.end(), small.begin(), small.end());
+
+  auto& ctx = shared_context(1);
+  auto small_rdd = ctx.parallelize(small, 1);
+  auto large_rdd = ctx.parallelize(large, 1);
+  auto split_words = ds::flat_map([](const std::string& l) { return ds::split(l, ' '); });
+
+  SECTION("string_view keys: ten times the input, not one allocation more") {
+    auto count_words = [&](const ds::rdd<std::string>& in, ds::rdd<std::pair<std::string, int>>& out) {
+      return allocations_of([&] {
+        out = in | split_words | ds::map([](std::string_view w) { return std::pair{w, 1}; }) |
+              ds::reduce_by_key(std::plus<>{});
+      });
+    };
+    ds::rdd<std::pair<std::string, int>> small_counts;
+    ds::rdd<std::pair<std::string, int>> large_counts;
+    const std::size_t small_allocs = count_words(small_rdd, small_counts);
+    const std::size_t large_allocs = count_words(large_rdd, large_counts);
+    CHECK(large_allocs == small_allocs);
+
+    auto got = sorted(large_counts | ds::collect());
+    REQUIRE(got.size() == static_cast<std::size_t>(vocabulary));
+    for (const auto& [w, c] : got) REQUIRE(c == 10 * lines * words_per_line / vocabulary);
+    auto got_small = sorted(small_counts | ds::collect());
+    REQUIRE(got_small.size() == static_cast<std::size_t>(vocabulary));
+    for (const auto& [w, c] : got_small) REQUIRE(c == lines * words_per_line / vocabulary);
+  }
+  SECTION("control: owned std::string keys cost one allocation per word, so the measure sees them") {
+    auto count_words = [&](const ds::rdd<std::string>& in) {
+      ds::rdd<std::pair<std::string, int>> out;
+      const std::size_t allocs = allocations_of([&] {
+        out = in | split_words | ds::map([](std::string_view w) { return std::pair{std::string(w), 1}; }) |
+              ds::reduce_by_key(std::plus<>{});
+      });
+      REQUIRE((out | ds::count()) == vocabulary);
+      return allocs;
+    };
+    const std::size_t small_allocs = count_words(small_rdd);
+    const std::size_t large_allocs = count_words(large_rdd);
+    CHECK(large_allocs - small_allocs == static_cast<std::size_t>(9 * lines * words_per_line));
+  }
+}

@@ -1,0 +1,20 @@
+// An int element cannot be passed to a function taking a std::string.
+// expected-error: ds::map(f): f cannot be called with the element type
+
+#include <functional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <dstream/batch/context.hpp>
+#include <dstream/ops/collect.hpp>
+#include <dstream/ops/map.hpp>
+#include <dstream/text/split.hpp>
+
+namespace ds = dstream;
+
+int main() {
+  ds::context ctx{ds::conf().master("local[1]")};
+  auto v = ctx.parallelize({1, 2, 3}) | ds::map([](const std::string& s) { return s.size(); }) | ds::collect();
+}

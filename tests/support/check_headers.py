@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Compiles every public header alone (a one-line .cpp including it) with g++ and
+clang++, -Wall -Wextra -Wpedantic -Werror. Exit status 1 names each header that fails."""
+import concurrent.futures
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+include = pathlib.Path(sys.argv[1]).resolve()
+headers = sorted(p.relative_to(include).as_posix() for p in (include / "dstream").rglob("*.hpp"))
+compilers = [c for c in ("g++", "clang++-14", "clang++") if shutil.which(c)]
+if "clang++-14" in compilers and "clang++" in compilers:
+    compilers.remove("clang++")
+flags = ["-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only", f"-I{include}"]
+optional = {"dstream/kafka.hpp": "rdkafka", "dstream/sql.hpp": "sql"}
+
+
+def check(job):
+    compiler, header = job
+    with tempfile.TemporaryDirectory() as tmp:
+        src = pathlib.Path(tmp) / "alone.cpp"
+        src.write_text(f"#include <{header}>\n#include <{header}>\nint main() {{}}\n")
+        r = subprocess.run([compiler, *flags, str(src)], capture_output=True, text=True)
+        return compiler, header, r.returncode, r.stderr
+
+
+jobs = [(c, h) for c in compilers for h in headers]
+failed = 0
+with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+    for compiler, header, rc, err in pool.map(check, jobs):
+        if rc != 0:
+            failed += 1
+            print(f"FAIL {compiler} <{header}>:\n{err[:4000]}")
+print(f"{len(jobs) - failed} of {len(jobs)} header compilations clean ({', '.join(compilers)})")
+sys.exit(1 if failed else 0)
