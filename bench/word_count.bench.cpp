@@ -1,0 +1,179 @@
+// Word count over generated text: the library on one and two threads against a
+// hand-written loop (string_view split, boost::unordered_flat_map with heterogeneous
+// lookup).
+//
+// The text: 50 MiB of lines of 5 to 15 words (10 on average) drawn from a vocabulary of
+// 100,000 distinct lowercase words of 3 to 10 letters with Zipf frequencies (s = 1),
+// generated once from a fixed seed by std::mt19937_64.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <boost/container_hash/hash.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include <dstream/dstream.hpp>
+
+#include "ratios.hpp"
+
+namespace ds = dstream;
+
+namespace {
+
+constexpr std::size_t vocabulary_size = 100'000;
+constexpr std::size_t text_bytes = std::size_t{50} << 20;
+constexpr std::uint64_t seed = 20240601;
+
+struct corpus {
+  std::vector<std::string> lines;
+  std::size_t bytes = 0;
+  std::size_t words = 0;
+};
+
+const corpus& text() {
+  static const corpus c = [] {
+    std::mt19937_64 rng(seed);
+    // A uniform double in [0, 1) from 53 random bits: the same on every standard library.
+    auto uniform = [&rng] { return static_cast<double>(rng() >> 11) * 0x1.0p-53; };
+
+    std::vector<std::string> vocabulary;
+    vocabulary.reserve(vocabulary_size);
+    std::unordered_set<std::string> seen;
+    while (vocabulary.size() < vocabulary_size) {
+      std::string w(3 + rng() % 8, ' ');
+      for (char& ch : w) ch = static_cast<char>('a' + rng() % 26);
+      if (seen.insert(w).second) vocabulary.push_back(std::move(w));
+    }
+    // Rank r (0-based) has weight 1 / (r + 1).
+    std::vector<double> cdf(vocabulary_size);
+    double total = 0;
+    for (std::size_t r = 0; r < vocabulary_size; ++r) cdf[r] = total += 1.0 / static_cast<double>(r + 1);
+    for (double& p : cdf) p /= total;
+
+    corpus out;
+    while (out.bytes < text_bytes) {
+      std::string line;
+      const std::size_t words = 5 + rng() % 11;
+      for (std::size_t k = 0; k < words; ++k) {
+        auto it = std::upper_bound(cdf.begin(), cdf.end(), uniform());
+        std::size_t r = std::min<std::size_t>(static_cast<std::size_t>(it - cdf.begin()), vocabulary_size - 1);
+        if (k) line += ' ';
+        line += vocabulary[r];
+      }
+      out.bytes += line.size() + 1;
+      out.words += words;
+      out.lines.push_back(std::move(line));
+    }
+    return out;
+  }();
+  return c;
+}
+
+// What an expert writes: a flat map keyed by std::string, looked up by std::string_view
+// (no allocation for a word already counted).
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using counts_map = boost::unordered_flat_map<std::string, std::int64_t, string_hash, std::equal_to<>>;
+
+counts_map hand_count(const std::vector<std::string>& lines) {
+  counts_map counts;
+  for (const std::string& line : lines) {
+    std::string_view rest = line;
+    for (;;) {
+      const std::size_t space = rest.find(' ');
+      const std::string_view word = rest.substr(0, space);
+      if (auto it = counts.find(word); it != counts.end()) {
+        ++it->second;
+      } else {
+        counts.emplace(word, 1);
+      }
+      if (space == std::string_view::npos) break;
+      rest.remove_prefix(space + 1);
+    }
+  }
+  return counts;
+}
+
+std::int64_t distinct_words() {
+  static const std::int64_t n = static_cast<std::int64_t>(hand_count(text().lines).size());
+  return n;
+}
+
+void hand_written(benchmark::State& state) {
+  const corpus& c = text();
+  for (auto _ : state) {
+    counts_map counts = hand_count(c.lines);
+    benchmark::DoNotOptimize(counts.size());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
+}
+
+// The lines in an rdd of `threads` partitions on `local[threads]`, built once.
+const ds::rdd<std::string>& lines_rdd(std::size_t threads) {
+  auto make = [](std::size_t n) {
+    ds::context ctx{ds::conf().master("local[" + std::to_string(n) + "]")};
+    return ctx.parallelize(text().lines, n);
+  };
+  static const ds::rdd<std::string> one = make(1);
+  static const ds::rdd<std::string> two = make(2);
+  return threads == 1 ? one : two;
+}
+
+void dstream_count(benchmark::State& state, std::size_t threads) {
+  const corpus& c = text();
+  const std::int64_t expected = distinct_words();
+  const auto& lines = lines_rdd(threads);
+  for (auto _ : state) {
+    std::int64_t distinct = lines
+                            | ds::flat_map([](const std::string& line) { return ds::split(line, ' '); })
+                            | ds::map([](std::string_view word) { return std::pair{word, std::int64_t{1}}; })
+                            | ds::reduce_by_key(std::plus<>{})
+                            | ds::count();
+    benchmark::DoNotOptimize(distinct);
+    if (distinct != expected) state.SkipWithError("dstream and the hand-written loop disagree");
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
+}
+
+void dstream_1_thread(benchmark::State& state) { dstream_count(state, 1); }
+void dstream_2_threads(benchmark::State& state) { dstream_count(state, 2); }
+
+}  // namespace
+
+BENCHMARK(hand_written)
+    ->Name("word_count/hand_written")
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->Repetitions(10)
+    ->ComputeStatistics("min", bench::fastest);
+BENCHMARK(dstream_1_thread)
+    ->Name("word_count/dstream_1_thread")
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->Repetitions(10)
+    ->ComputeStatistics("min", bench::fastest);
+BENCHMARK(dstream_2_threads)
+    ->Name("word_count/dstream_2_threads")
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->Repetitions(10)
+    ->ComputeStatistics("min", bench::fastest)
+    ->UseRealTime();
+
+int main(int argc, char** argv) {
+  return bench::run(argc, argv,
+                    {{"1 thread / hand-written", "word_count/dstream_1_thread", "word_count/hand_written", "<= 1.25"},
+                     {"speed-up: 1 thread / 2 threads", "word_count/dstream_1_thread",
+                      "word_count/dstream_2_threads", ">= 1.7"}});
+}
