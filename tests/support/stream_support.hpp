@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -140,6 +141,18 @@ inline void run_batch(ds::streaming_context& ssc, std::int64_t batch_ms, std::in
   ssc.test_clock()->advance(batch_ms);
   if (!ssc.wait_for_batch(ds::batch_time(time_ms), std::chrono::seconds(20)))
     throw std::runtime_error("batch " + std::to_string(time_ms) + " ms did not complete");
+}
+
+/// Polls `pred` until it holds or `timeout` passes (for state kept by other threads or
+/// processes that nothing signals, such as files written by a receiver's log).
+template <class P>
+bool eventually(std::chrono::milliseconds timeout, P pred) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
 }
 
 }  // namespace stream_test
