@@ -7,7 +7,10 @@
 // connection takes it, to whoever connects on 127.0.0.1.
 //
 // Streaming: socket_text_stream -> flat_map(split ' ') -> map (w, 1) -> reduce_by_key(+)
-// -> foreach_rdd (adds up the counts), 100 ms batches, runs of 10 s. The first run has
+// -> foreach_rdd (adds up the counts), 100 ms batches, runs of 10 s. The block interval is
+// 50 ms, so a batch has two blocks (two partitions), one per core: Spark's tuning advice
+// (batch interval / block interval >= cores); with the 200 ms default a 100 ms batch is
+// one partition and only one core works on it. The first run has
 // the server send as fast as it can; then the server is paced, from 90 % of the rate that
 // run processed, up (x 1.25) while runs keep up or down (x 0.8) while they do not.
 // Reported for each run: lines per second taken into batches and processed (after the
@@ -21,7 +24,7 @@
 // in-memory lines/s (target >= 50 %). On a 2-core machine the stream shares the cores
 // with the server thread and the receiver thread.
 //
-//   socket_word_count_bench [seconds = 10] [master = local[2]]
+//   socket_word_count_bench [seconds = 10] [master = local[2]] [block interval = 50ms]
 
 #include <algorithm>
 #include <atomic>
@@ -240,14 +243,15 @@ struct stream_result {
 
 // The word count over loopback for `seconds`; the server sends `lines_per_s` (0: no limit).
 stream_result run_stream(const std::string& text, double avg_line_bytes, double lines_per_s, double seconds,
-                         const std::string& master) {
+                         const std::string& master, const std::string& block_interval) {
   std::atomic<std::int64_t> words{0};
   const double cpu_before = process_cpu_seconds();
   text_server server(text, lines_per_s * avg_line_bytes);
   const auto start = steady::now();
   batch_listener listener(start);
   {
-    ds::streaming_context ssc(ds::conf().app_name("socket word count").master(master), 100ms);
+    ds::streaming_context ssc(
+        ds::conf().app_name("socket word count").master(master).set("dstream.block_interval", block_interval), 100ms);
     ds::dstream<std::string> lines = ssc.socket_text_stream("127.0.0.1", server.port());
     ds::dstream<std::pair<std::string, std::int64_t>> counts = lines | word_pairs() | ds::reduce_by_key(std::plus<>{});
     counts | ds::foreach_rdd([&words](ds::rdd<std::pair<std::string, std::int64_t>>& r) {
@@ -309,8 +313,10 @@ void print(const char* title, const stream_result& r, double words_per_line) {
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 10.0;
   const std::string master = argc > 2 ? argv[2] : "local[2]";
+  const std::string block_interval = argc > 3 ? argv[3] : "50ms";
   if (seconds < 2) {
-    std::fprintf(stderr, "usage: socket_word_count_bench [seconds >= 2, default 10] [master = local[2]]\n");
+    std::fprintf(stderr, "usage: socket_word_count_bench [seconds >= 2, default 10] [master = local[2]] "
+                         "[block interval = 50ms]\n");
     return 1;
   }
   const std::string text = make_text(std::size_t{16} << 20);
@@ -354,15 +360,16 @@ int main(int argc, char** argv) {
   // First as fast as the server can send; then paced, starting at 90 % of what that run
   // processed: up (x 1.25) while a run keeps up, down (x 0.8) while it does not, at most
   // 4 paced runs. The sustained rate is the best processed rate of a run that kept up.
-  std::printf("  socket stream (%s, 100 ms batches, %.0f s a run; rates over the runs after their first second)\n",
-              master.c_str(), seconds);
-  auto free_run = run_stream(text, line_bytes, 0, seconds, master);
+  std::printf("  socket stream (%s, 100 ms batches, %s blocks, %.0f s a run; rates over the runs after their first "
+              "second)\n",
+              master.c_str(), block_interval.c_str(), seconds);
+  auto free_run = run_stream(text, line_bytes, 0, seconds, master, block_interval);
   print("server unpaced", free_run, words_per_line);
   double rate = 0.9 * free_run.processed_lines_per_s;
   std::optional<stream_result> best_paced;
   std::optional<bool> going_up;
   for (int attempt = 0; attempt < 4 && rate > 0; ++attempt) {
-    auto run = run_stream(text, line_bytes, rate, seconds, master);
+    auto run = run_stream(text, line_bytes, rate, seconds, master, block_interval);
     char title[128];
     std::snprintf(title, sizeof title, "server paced at %.2f M lines/s", rate / 1e6);
     print(title, run, words_per_line);

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -44,43 +45,69 @@ class socket_line_receiver final : public receiver<std::string> {
   void run() {
     int fd = connect_to();
     if (fd < 0) return;
-    std::string pending;
+    std::string pending;        // the start of a line whose end has not arrived
+    std::vector<std::string> lines;  // the lines of one read, stored together
+    std::vector<std::string> spare;  // recycled strings, overwritten by new lines
+    std::size_t used = 0;
+    auto fresh = [&]() -> std::string {
+      if (used == spare.size()) {
+        spare = recycled();
+        used = 0;
+        if (spare.empty()) return {};
+      }
+      return std::move(spare[used++]);
+    };
     char buf[64 * 1024];
     for (;;) {
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         std::string why = n == 0 ? std::string("the server closed the connection") : std::strerror(errno);
-        if (!pending.empty() && !quit_) emit(std::move(pending));
+        if (!pending.empty()) lines.push_back(std::move(pending));
+        emit(lines);
         close_fd();
         if (!quit_) restart("lost the connection to " + host_ + ":" + std::to_string(port_) + ": " + why);
         return;
       }
-      std::size_t start = 0;
-      for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
-        if (buf[i] != '\n') continue;
-        pending.append(buf + start, i - start);
-        start = i + 1;
-        emit(std::move(pending));
-        pending.clear();
+      const char* p = buf;
+      const char* end = buf + n;
+      while (const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) {
+        std::string line = fresh();
+        if (pending.empty()) {
+          line.assign(p, nl);
+        } else {
+          line.assign(pending);
+          line.append(p, nl);
+          pending.clear();
+        }
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        lines.push_back(std::move(line));
+        p = nl + 1;
       }
-      pending.append(buf + start, static_cast<std::size_t>(n) - start);
+      pending.append(p, end);
+      if (!emit(lines)) {
+        close_fd();
+        return;
+      }
     }
   }
 
-  void emit(std::string line) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  // Stores the lines of one read; false once the stream takes no more.
+  bool emit(std::vector<std::string>& lines) {
+    if (lines.empty()) return !quit_;
     try {
-      store(std::move(line));
+      store(std::move(lines));
     } catch (const std::logic_error&) {
       // Stopped while reading: the stream no longer takes records.
       quit_ = true;
     } catch (const std::exception& e) {
-      // The record could not be kept (the write-ahead log failed): say so and reconnect.
+      // The lines could not be kept (the write-ahead log failed): say so and reconnect.
       report_error(e.what());
       quit_ = true;
-      restart(std::string("a record could not be stored: ") + e.what());
+      restart(std::string("lines could not be stored: ") + e.what());
     }
+    lines.clear();
+    return !quit_;
   }
 
   int connect_to() {

@@ -172,7 +172,7 @@ class receiver_input final : public input_node<T> {
         blocks_(conf_ms(st.context().conf(), "dstream.block_interval", 200),
                 conf_double(st.context().conf(), "dstream.receiver.max_rate", 0)),
         sup_(*r_, stream_id, st.bus(), conf_ms(st.context().conf(), "dstream.receiver.restart_delay", 2000)) {
-    r_->attach(&sup_, [this](T* xs, std::size_t n) { blocks_.push(xs, n); });
+    r_->attach(&sup_, [this](T* xs, std::size_t n) { blocks_.push(xs, n); }, [this] { return pool_->take(); });
   }
   ~receiver_input() override {
     sup_.stop();
@@ -200,13 +200,15 @@ class receiver_input final : public input_node<T> {
     }
     if (blocks.empty()) blocks = blocks_.take_all();
     std::int64_t n = 0;
-    partitions_of<T> parts;
+    std::vector<typename rdd<T>::partition_type> parts;
     std::vector<std::uint64_t> seqs;
     for (auto& b : blocks) {
       n += static_cast<std::int64_t>(b.records.size());
       seqs.push_back(b.seq);
-      parts.push_back(std::move(b.records));
+      // When the batch is done with it, the block's storage goes back to the receiver.
+      parts.push_back(record_pool<T>::partition(pool_, std::move(b.records)));
     }
+    pool_->expect(static_cast<std::size_t>(n));
     if (wal_) {
       std::lock_guard lock(m_);
       allocated_[t] = std::move(seqs);
@@ -324,6 +326,7 @@ class receiver_input final : public input_node<T> {
   std::unique_ptr<receiver<T>> r_;
   int stream_id_;
   block_generator<T> blocks_;
+  std::shared_ptr<record_pool<T>> pool_ = std::make_shared<record_pool<T>>();
   receiver_supervisor<T> sup_;
   bool wal_ = false;
   std::filesystem::path log_dir_;

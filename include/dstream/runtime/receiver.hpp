@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -63,6 +64,12 @@ class receiver {
 
   /// Stores one record.
   void store(T x) { sink_(&x, 1); }
+  /// Stores every record of `records`, moving them (one lock and block check for all),
+  /// and leaves `records` empty.
+  void store(std::vector<T>&& records) {
+    sink_(records.data(), records.size());
+    records.clear();
+  }
   /// Stores every record of a range (one block boundary check for all).
   template <detail::iterable R>
     requires(!std::is_convertible_v<R, T>)
@@ -71,6 +78,11 @@ class receiver {
     for (auto&& x : records) v.emplace_back(static_cast<decltype(x)>(x));
     sink_(v.data(), v.size());
   }
+
+  /// Records of blocks whose batches are done (empty when there are none), for the
+  /// receiver to overwrite instead of allocating new ones: a recycled `std::string`
+  /// given a new line with `assign` keeps its buffer. Optional; `store` works either way.
+  std::vector<T> recycled() { return recycled_ ? recycled_() : std::vector<T>{}; }
 
   /// Asks the supervisor to stop and start this receiver again (asynchronously).
   void restart(const std::string& reason) {
@@ -84,14 +96,17 @@ class receiver {
   bool is_stopped() const { return host_ == nullptr || host_->stopped(); }
 
   // Wiring, by the input node.
-  void attach(detail::receiver_host* host, std::function<void(T*, std::size_t)> sink) {
+  void attach(detail::receiver_host* host, std::function<void(T*, std::size_t)> sink,
+              std::function<std::vector<T>()> recycled = {}) {
     host_ = host;
     sink_ = std::move(sink);
+    recycled_ = std::move(recycled);
   }
 
  private:
   detail::receiver_host* host_ = nullptr;
   std::function<void(T*, std::size_t)> sink_;
+  std::function<std::vector<T>()> recycled_;
 };
 
 namespace detail {
@@ -101,6 +116,62 @@ template <class T>
 struct block {
   std::uint64_t seq = 0;
   std::vector<T> records;
+};
+
+/// Records of finished batches kept for the receiver to overwrite (see
+/// `receiver::recycled`), so a steady stream of strings costs no allocation per record.
+/// It keeps at most twice the records of the largest batch seen; the rest are freed.
+template <class T>
+class record_pool {
+ public:
+  /// A batch of `n` records was taken: room for two such batches.
+  void expect(std::size_t n) {
+    std::lock_guard lock(m_);
+    cap_ = std::max(cap_, 2 * n);
+  }
+  /// Keeps `v` when there is room; otherwise leaves it to the caller to free.
+  void give(std::vector<T>& v) {
+    std::lock_guard lock(m_);
+    if (v.empty() || records_ + v.size() > cap_) return;
+    const std::size_t n = v.size();
+    spare_.push_back(std::move(v));
+    records_ += n;
+  }
+  std::vector<T> take() {
+    std::lock_guard lock(m_);
+    if (spare_.empty()) return {};
+    std::vector<T> v = std::move(spare_.back());
+    spare_.pop_back();
+    records_ -= v.size();
+    return v;
+  }
+
+  /// A partition's deleter: its vector goes back to the pool while the pool exists.
+  struct giver {
+    std::weak_ptr<record_pool> pool;
+    void operator()(const std::vector<T>* p) const noexcept {
+      // The vector was created non-const by `partition`; only the pointer is const.
+      std::unique_ptr<std::vector<T>> owned(const_cast<std::vector<T>*>(p));
+      if (auto sp = pool.lock()) {
+        try {
+          sp->give(*owned);
+        } catch (...) {
+          // No room to keep it: freed below like any other.
+        }
+      }
+    }
+  };
+  /// Shared storage for `records` that returns to `pool` when the last user drops it.
+  static std::shared_ptr<const std::vector<T>> partition(const std::shared_ptr<record_pool>& pool,
+                                                         std::vector<T>&& records) {
+    return std::shared_ptr<const std::vector<T>>(new std::vector<T>(std::move(records)), giver{pool});
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<std::vector<T>> spare_;
+  std::size_t records_ = 0;
+  std::size_t cap_ = 0;
 };
 
 /// Groups stored records into blocks; blocks wait until a batch takes them. With a
