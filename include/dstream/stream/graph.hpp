@@ -184,6 +184,7 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
       clock_ = std::make_unique<manual_clock>();
     } else {
       clock_ = std::make_unique<system_batch_clock>();
+      wall_clock_ = true;
     }
   }
   ~streaming_state() {
@@ -630,7 +631,7 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
     info.processing_delay = std::chrono::duration_cast<duration>(ended - started);
     // From the batch time: on wall time as Spark measures it; under the manual clock,
     // whose time stands still, as the time spent queued and running.
-    if (dynamic_cast<system_batch_clock*>(clock_.get())) {
+    if (wall_clock_) {
       info.total_delay = duration(std::max<std::int64_t>(0, clock_->now_ms() - t.milliseconds()));
     } else {
       info.total_delay = *info.scheduling_delay + *info.processing_delay;
@@ -656,6 +657,7 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
   ::dstream::context ctx_;
   duration batch_;
   std::unique_ptr<batch_clock> clock_;
+  bool wall_clock_ = false;  // the system clock: total delay is measured from the batch time
   listener_bus bus_;
 
   mutable std::mutex m_;
