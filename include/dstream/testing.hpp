@@ -87,10 +87,10 @@ class temp_dir {
   }
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
-  const std::string& path() const noexcept { return path_; }
+  const std::filesystem::path& path() const noexcept { return path_; }
 
  private:
-  std::string path_;
+  std::filesystem::path path_;
 };
 
 template <class Build>
@@ -99,7 +99,7 @@ auto run_with(std::size_t num_batches, const options& o, Build build) {
                         o.batch);
   std::optional<temp_dir> tmp;
   if (o.checkpoint_dir.empty()) tmp.emplace();
-  ssc.checkpoint(o.checkpoint_dir.empty() ? tmp->path() : o.checkpoint_dir);
+  ssc.checkpoint(o.checkpoint_dir.empty() ? tmp->path().string() : o.checkpoint_dir);
 
   auto out = ::dstream::detail::as_dstream(build(ssc));
   using Out = typename decltype(out)::value_type;

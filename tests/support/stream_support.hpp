@@ -31,25 +31,8 @@ std::vector<std::vector<T>> sorted_batches(std::vector<std::vector<T>> batches) 
   return batches;
 }
 
-/// A fresh directory under the system's temporary directory, removed with its content.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dstream-stream-test-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary directory");
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const noexcept { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+/// A temporary directory, removed with everything in it at the end of the scope.
+using temp_dir = ::dstream::testing::detail::temp_dir;
 
 /// A value guarded by a mutex whose changes wake waiters: what outputs and listeners
 /// running on the context's threads record, and what the test waits on.
