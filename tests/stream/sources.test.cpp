@@ -10,13 +10,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -349,6 +352,62 @@ TEST_CASE("a refused connection is reported to listeners and retried") {
   REQUIRE(ssc.get_state() == ds::state::active);
   ssc.stop();
   REQUIRE(out.get().lines.empty());
+}
+
+namespace {
+
+/// Whether a connection to 127.0.0.1:`port` waits for the other side's answer (state
+/// SYN_SENT in /proc/net/tcp).
+bool connecting_to(int port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // the header
+  char want[8];
+  std::snprintf(want, sizeof want, ":%04X", port);
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, st;
+    fields >> slot >> local >> remote >> st;
+    if (remote.size() >= 5 && remote.compare(remote.size() - 5, 5, want) == 0 && st == "02") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("stop() does not wait for a connection attempt that gets no answer") {
+  // A listening socket with a full accept queue (backlog 0, one connection never
+  // accepted): the kernel drops further connection requests, so a blocking connect()
+  // would wait for the system's timeout, minutes.
+  int listener_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener_fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener_fd, 0) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener_fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  int filler = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  ::connect(filler, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  pollfd p{filler, POLLOUT, 0};
+  REQUIRE(::poll(&p, 1, 10'000) == 1);  // the one connection the queue holds
+
+  {
+    auto ssc = fast_context();
+    guarded<collected> out;
+    collect_lines(ssc.socket_text_stream("127.0.0.1", port), out);
+    ssc.start();
+    REQUIRE(stream_test::eventually(10s, [&] { return connecting_to(port); }));
+    auto stopping = std::async(std::launch::async, [&] { ssc.stop(); });
+    REQUIRE(stopping.wait_for(10s) == std::future_status::ready);
+    stopping.get();
+    REQUIRE(ssc.get_state() == ds::state::stopped);
+    REQUIRE(!connecting_to(port));  // the attempt was abandoned, its socket closed
+  }
+  ::close(filler);
+  ::close(listener_fd);
 }
 
 TEST_CASE("a socket receiver leaves local[1]'s one worker to the batches") {
