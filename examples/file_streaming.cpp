@@ -7,9 +7,7 @@
 // so it appears complete. Files whose name starts with '.' or '_' are ignored. Runs until
 // Ctrl-C / SIGTERM (or N seconds with --seconds), then stops gracefully.
 
-#include <charconv>
 #include <chrono>
-#include <csignal>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -18,72 +16,27 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
-#include <vector>
 
 #include <dstream/dstream.hpp>
 
+#include "example_support.hpp"
+
 namespace ds = dstream;
-using namespace std::chrono_literals;
-
-namespace {
-
-constexpr std::string_view usage = "Usage: file_streaming <directory> [batch_seconds] [--seconds N]\n";
-
-volatile std::sig_atomic_t stop_requested = 0;
-extern "C" void on_signal(int) { stop_requested = 1; }
-
-bool parse_seconds(std::string_view s, double& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size() && out > 0;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string_view> args;
-  double seconds = 0;  // 0: until a signal
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (a == "--seconds") {
-      if (i + 1 >= argc || !parse_seconds(argv[i + 1], seconds)) {
-        std::cerr << "file_streaming: --seconds needs a number of seconds > 0\n" << usage;
-        return 1;
-      }
-      ++i;
-    } else if (a == "-h" || a == "--help") {
-      std::cout << usage;
-      return 0;
-    } else {
-      args.push_back(a);
-    }
-  }
-  if (args.empty() || args.size() > 2) {
-    std::cerr << usage;
-    return 1;
-  }
-  const std::string directory(args[0]);
-  double batch_seconds = 10;
-  if (args.size() == 2 && !parse_seconds(args[1], batch_seconds)) {
-    std::cerr << "file_streaming: batch_seconds '" << args[1] << "' is not a number of seconds > 0\n";
-    return 1;
-  }
+  const example::command_line args("file_streaming", "Usage: file_streaming <directory> [batch_seconds] [--seconds N]\n",
+                                   argc, argv, {"--seconds"});
+  args.expect_positional(1, 2);
+  const double seconds = args.run_seconds();  // 0: until a signal
+  const std::string directory(args.positional()[0]);
+  const double batch_seconds = args.positional().size() == 2 ? args.seconds("batch_seconds", args.positional()[1]) : 10;
   const auto batch = std::chrono::duration_cast<ds::duration>(std::chrono::duration<double>(batch_seconds));
-  if (batch.count() <= 0) {
-    std::cerr << "file_streaming: batch_seconds '" << args[1] << "' is shorter than a millisecond\n";
-    return 1;
-  }
+  if (batch.count() <= 0) args.fail("batch_seconds '" + std::string(args.positional()[1]) + "' is shorter than a millisecond");
   std::error_code ec;
-  if (!std::filesystem::is_directory(directory, ec)) {
-    std::cerr << "file_streaming: '" << directory << "' is not a directory"
-              << (std::filesystem::exists(directory, ec) ? "" : " (it does not exist)") << '\n';
-    return 1;
-  }
-
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
+  if (!std::filesystem::is_directory(directory, ec))
+    args.fail("'" + directory + "' is not a directory" +
+              (std::filesystem::exists(directory, ec) ? "" : " (it does not exist)"));
+  example::stop_on_signals();
 
   try {
     ds::streaming_context ssc(ds::conf().app_name("TestDStream").master("local[2]"), batch);
@@ -98,12 +51,7 @@ int main(int argc, char** argv) {
     ssc.start();
     std::cerr << "file_streaming: watching " << directory << " every " << batch.count()
               << " ms; move text files into it\n";
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (!ssc.await_termination_or_timeout(100ms)) {
-      if (stop_requested || (seconds > 0 && std::chrono::steady_clock::now() >= deadline)) {
-        ssc.stop(true, true);
-      }
-    }
+    example::run_until_stopped(ssc, seconds);
   } catch (const std::exception& e) {
     std::cerr << "file_streaming: " << e.what() << '\n';
     return 1;

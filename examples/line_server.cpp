@@ -13,7 +13,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -35,13 +34,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "example_support.hpp"
+
 namespace {
 
 constexpr std::string_view usage = "usage: line_server <port> [FILE] [--rate LINES_PER_SECOND] [--count LINES]\n";
 
-volatile std::sig_atomic_t quit_signal = 0;
-extern "C" void on_signal(int) { quit_signal = 1; }
-bool quitting() { return quit_signal != 0; }
+bool quitting() { return example::stop_requested(); }
 
 constexpr std::string_view vocabulary[] = {
     "spark", "stream", "batch", "record", "window", "state", "key", "value", "count", "word",
@@ -84,12 +83,6 @@ struct options {
   double rate = 1000;
   std::optional<std::uint64_t> count;
 };
-
-template <class N>
-bool parse_number(std::string_view s, N& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
 
 // Sends all of `data`; false when the client has gone or the server is stopping.
 bool send_all(int fd, std::string_view data) {
@@ -212,48 +205,21 @@ std::string peer_name(const sockaddr_storage& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const example::command_line args("line_server", usage, argc, argv, {"--rate", "--count"});
+  const auto& positional = args.positional();
+  for (auto a : positional)
+    if (a.starts_with("-") && a.size() > 1) args.fail("unknown option '" + std::string(a) + "'");
+  args.expect_positional(1, 2);
   options opt;
-  std::vector<std::string_view> positional;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << usage;
-      return 0;
-    }
-    if (a == "--rate" || a == "--count") {
-      if (i + 1 >= argc) {
-        std::cerr << "line_server: " << a << " needs a value\n" << usage;
-        return 1;
-      }
-      std::string_view v = argv[++i];
-      if (a == "--rate") {
-        if (!parse_number(v, opt.rate) || opt.rate < 0) {
-          std::cerr << "line_server: --rate '" << v << "' is not a number of lines per second >= 0\n";
-          return 1;
-        }
-      } else {
-        std::uint64_t n = 0;
-        if (!parse_number(v, n)) {
-          std::cerr << "line_server: --count '" << v << "' is not a whole number >= 0\n";
-          return 1;
-        }
-        opt.count = n;
-      }
-    } else if (a.starts_with("-") && a.size() > 1) {
-      std::cerr << "line_server: unknown option '" << a << "'\n" << usage;
-      return 1;
-    } else {
-      positional.push_back(a);
-    }
+  if (auto v = args.option("--rate"); v && (!example::parse_number(*v, opt.rate) || opt.rate < 0))
+    args.fail("--rate '" + std::string(*v) + "' is not a number of lines per second >= 0");
+  if (auto v = args.option("--count")) {
+    std::uint64_t n = 0;
+    if (!example::parse_number(*v, n)) args.fail("--count '" + std::string(*v) + "' is not a whole number >= 0");
+    opt.count = n;
   }
-  if (positional.empty() || positional.size() > 2) {
-    std::cerr << usage;
-    return 1;
-  }
-  if (!parse_number(positional[0], opt.port) || opt.port < 0 || opt.port > 65535) {
-    std::cerr << "line_server: port '" << positional[0] << "' is not a number in 0..65535\n";
-    return 1;
-  }
+  if (!example::parse_number(positional[0], opt.port) || opt.port < 0 || opt.port > 65535)
+    args.fail("port '" + std::string(positional[0]) + "' is not a number in 0..65535");
 
   std::vector<std::string> file_lines;
   if (positional.size() == 2) {
@@ -274,11 +240,7 @@ int main(int argc, char** argv) {
   }
 
   std::signal(SIGPIPE, SIG_IGN);
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
+  example::stop_on_signals();
 
   int port = 0;
   std::string error;
