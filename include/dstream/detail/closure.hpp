@@ -30,6 +30,16 @@ struct op_base {};
 template <class T>
 concept operator_object = std::is_base_of_v<op_base, std::remove_cvref_t<T>>;
 
+/// The object behind the name of an operator that takes one function: `name(f)` makes
+/// `Op<F>` holding a copy of `f` (or `f` itself, moved).
+template <template <class> class Op>
+struct op_of {
+  template <class F>
+  auto operator()(F&& f) const {
+    return Op<std::decay_t<F>>(std::forward<F>(f));
+  }
+};
+
 /// Sources (rdd, rdd expressions, dstreams) declare `using source_tag = void;` and a
 /// `pipe(op)` member that applies one operator.
 template <class S>

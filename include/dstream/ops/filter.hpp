@@ -57,13 +57,7 @@ class filter_t : public detail::op_base {
   P p_;
 };
 
-struct filter_fn {
-  template <class P>
-  auto operator()(P&& p) const {
-    return filter_t<std::decay_t<P>>(std::forward<P>(p));
-  }
-};
 /// See `filter_t`.
-inline constexpr filter_fn filter{};
+inline constexpr detail::op_of<filter_t> filter{};
 
 }  // namespace dstream

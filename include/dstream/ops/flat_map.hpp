@@ -61,13 +61,7 @@ class flat_map_t : public detail::op_base {
   F f_;
 };
 
-struct flat_map_fn {
-  template <class F>
-  auto operator()(F&& f) const {
-    return flat_map_t<std::decay_t<F>>(std::forward<F>(f));
-  }
-};
 /// See `flat_map_t`.
-inline constexpr flat_map_fn flat_map{};
+inline constexpr detail::op_of<flat_map_t> flat_map{};
 
 }  // namespace dstream

@@ -68,13 +68,7 @@ class flat_map_values_t : public detail::op_base {
   F f_;
 };
 
-struct flat_map_values_fn {
-  template <class F>
-  auto operator()(F&& f) const {
-    return flat_map_values_t<std::decay_t<F>>(std::forward<F>(f));
-  }
-};
 /// See `flat_map_values_t`.
-inline constexpr flat_map_values_fn flat_map_values{};
+inline constexpr detail::op_of<flat_map_values_t> flat_map_values{};
 
 }  // namespace dstream

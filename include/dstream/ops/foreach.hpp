@@ -46,14 +46,8 @@ class foreach_t : public detail::op_base {
   F f_;
 };
 
-struct foreach_fn {
-  template <class F>
-  auto operator()(F&& f) const {
-    return foreach_t<std::decay_t<F>>(std::forward<F>(f));
-  }
-};
 /// See `foreach_t`.
-inline constexpr foreach_fn foreach{};
+inline constexpr detail::op_of<foreach_t> foreach{};
 
 /// Action: calls `f` once per partition with a span of its elements, partitions in
 /// parallel on the pool; `f` is called for empty partitions too.
@@ -104,13 +98,7 @@ class foreach_partition_t : public detail::op_base {
   F f_;
 };
 
-struct foreach_partition_fn {
-  template <class F>
-  auto operator()(F&& f) const {
-    return foreach_partition_t<std::decay_t<F>>(std::forward<F>(f));
-  }
-};
 /// See `foreach_partition_t`.
-inline constexpr foreach_partition_fn foreach_partition{};
+inline constexpr detail::op_of<foreach_partition_t> foreach_partition{};
 
 }  // namespace dstream

@@ -58,13 +58,7 @@ class key_by_t : public detail::op_base {
   F f_;
 };
 
-struct key_by_fn {
-  template <class F>
-  auto operator()(F&& f) const {
-    return key_by_t<std::decay_t<F>>(std::forward<F>(f));
-  }
-};
 /// See `key_by_t`.
-inline constexpr key_by_fn key_by{};
+inline constexpr detail::op_of<key_by_t> key_by{};
 
 }  // namespace dstream

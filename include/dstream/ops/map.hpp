@@ -55,13 +55,7 @@ class map_t : public detail::op_base {
   F f_;
 };
 
-struct map_fn {
-  template <class F>
-  auto operator()(F&& f) const {
-    return map_t<std::decay_t<F>>(std::forward<F>(f));
-  }
-};
 /// See `map_t`.
-inline constexpr map_fn map{};
+inline constexpr detail::op_of<map_t> map{};
 
 }  // namespace dstream

@@ -88,13 +88,7 @@ class map_partitions_t : public detail::op_base {
   F f_;
 };
 
-struct map_partitions_fn {
-  template <class F>
-  auto operator()(F&& f) const {
-    return map_partitions_t<std::decay_t<F>>(std::forward<F>(f));
-  }
-};
 /// See `map_partitions_t`.
-inline constexpr map_partitions_fn map_partitions{};
+inline constexpr detail::op_of<map_partitions_t> map_partitions{};
 
 }  // namespace dstream

@@ -61,13 +61,7 @@ class map_values_t : public detail::op_base {
   F f_;
 };
 
-struct map_values_fn {
-  template <class F>
-  auto operator()(F&& f) const {
-    return map_values_t<std::decay_t<F>>(std::forward<F>(f));
-  }
-};
 /// See `map_values_t`.
-inline constexpr map_values_fn map_values{};
+inline constexpr detail::op_of<map_values_t> map_values{};
 
 }  // namespace dstream

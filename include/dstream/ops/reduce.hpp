@@ -137,13 +137,7 @@ class reduce_t : public detail::op_base {
   F f_;
 };
 
-struct reduce_fn {
-  template <class F>
-  auto operator()(F&& f) const {
-    return reduce_t<std::decay_t<F>>(std::forward<F>(f));
-  }
-};
 /// See `reduce_t`.
-inline constexpr reduce_fn reduce{};
+inline constexpr detail::op_of<reduce_t> reduce{};
 
 }  // namespace dstream

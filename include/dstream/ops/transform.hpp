@@ -61,14 +61,8 @@ class transform_t : public detail::op_base {
   F f_;
 };
 
-struct transform_fn {
-  template <class F>
-  auto operator()(F&& f) const {
-    return transform_t<std::decay_t<F>>(std::forward<F>(f));
-  }
-};
 /// See `transform_t`.
-inline constexpr transform_fn transform{};
+inline constexpr detail::op_of<transform_t> transform{};
 
 /// A function of the rdds of two streams at the same batch (Spark's `transformWith`).
 ///
