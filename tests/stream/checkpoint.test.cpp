@@ -199,6 +199,14 @@ void feed(file_feed& f, int batch) {
   if (auto it = word_files.find(batch); it != word_files.end()) f.move_in("f" + std::to_string(batch), it->second);
 }
 
+/// Batches `first` … `last` on the started `ssc`, each after its file was moved in.
+void feed_and_run(ds::streaming_context& ssc, file_feed& files, int first, int last) {
+  for (int i = first; i <= last; ++i) {
+    feed(files, i);
+    run_until(ssc, i * 1000);
+  }
+}
+
 /// Runs every batch in one context.
 outputs_by_time uninterrupted_run() {
   temp_dir tmp;
@@ -206,10 +214,7 @@ outputs_by_time uninterrupted_run() {
   guarded<outputs_by_time> out;
   auto ssc = word_pipeline(tmp.path() / "ckpt", files.incoming(), out);
   ssc.start();
-  for (int i = 1; i <= total_batches; ++i) {
-    feed(files, i);
-    run_until(ssc, i * 1000);
-  }
+  feed_and_run(ssc, files, 1, total_batches);
   ssc.stop();
   return out.get();
 }
@@ -448,10 +453,7 @@ TEST_CASE("get_or_create continues every kind of state exactly where the checkpo
                                                     [&] { return word_pipeline(ckpt, files.incoming(), out); });
     REQUIRE_FALSE(ssc.recovered());
     ssc.start();
-    for (int i = 1; i <= stop_after; ++i) {
-      feed(files, i);
-      run_until(ssc, i * 1000);
-    }
+    feed_and_run(ssc, files, 1, stop_after);
     ssc.stop(true, false);
   }
   // Checkpoints fall every other batch (the 2 s window): the recovered context starts at
@@ -496,10 +498,7 @@ TEST_CASE("a corrupt newest checkpoint is reported by path and the previous one 
   {
     auto ssc = ds::streaming_context::get_or_create(ckpt.string(), factory);
     ssc.start();
-    for (int i = 1; i <= 3; ++i) {
-      feed(files, i);
-      run_until(ssc, i * 1000);
-    }
+    feed_and_run(ssc, files, 1, 3);
     ssc.stop(true, false);
   }
   const outputs_by_time before = out.get();
@@ -549,8 +548,7 @@ TEST_CASE("when every checkpoint is unusable, get_or_create starts afresh and sa
   {
     auto ssc = ds::streaming_context::get_or_create(ckpt.string(), factory);
     ssc.start();
-    feed(files, 1);
-    run_until(ssc, 1000);
+    feed_and_run(ssc, files, 1, 1);
     ssc.stop(true, false);
   }
   const auto times = checkpoint_times(ckpt);

@@ -194,6 +194,19 @@ void collect_lines(const ds::dstream<std::string>& s, guarded<collected>& out) {
   });
 }
 
+/// A started context on the system clock with a socket stream on 127.0.0.1:`port`: its
+/// lines are collected, its events recorded.
+struct socket_run {
+  recording_listener listener;
+  guarded<collected> out;
+  ds::streaming_context ssc;  // declared last: stopped before what its threads write to
+  explicit socket_run(int port) : ssc(fast_context()) {
+    ssc.add_listener(listener);
+    collect_lines(ssc.socket_text_stream("127.0.0.1", port), out);
+    ssc.start();
+  }
+};
+
 std::int64_t records_of(const recording_listener& l) {
   std::int64_t n = 0;
   for (const auto& b : l.get().completed) n += b.num_records;
@@ -264,12 +277,8 @@ TEST_CASE("queue_stream gives the rdds pushed into the queue") {
 
 TEST_CASE("socket_text_stream reads lines from a server, in order") {
   line_server server;
-  auto ssc = fast_context();
-  recording_listener listener;
-  ssc.add_listener(listener);
-  guarded<collected> out;
-  collect_lines(ssc.socket_text_stream("127.0.0.1", server.port()), out);
-  ssc.start();
+  socket_run run(server.port());
+  auto& [listener, out, ssc] = run;
   REQUIRE(server.wait_for_client(10s));
 
   std::vector<std::string> expected;
@@ -302,12 +311,8 @@ TEST_CASE("socket_text_stream reads lines from a server, in order") {
 
 TEST_CASE("socket_text_stream resumes when the server closes and comes back") {
   line_server server;
-  auto ssc = fast_context();
-  recording_listener listener;
-  ssc.add_listener(listener);
-  guarded<collected> out;
-  collect_lines(ssc.socket_text_stream("127.0.0.1", server.port()), out);
-  ssc.start();
+  socket_run run(server.port());
+  auto& [listener, out, ssc] = run;
   REQUIRE(server.wait_for_client(10s));
   server.send("a\nb\n");
   REQUIRE(out.wait_for(10s, [](const collected& c) { return c.lines.size() >= 2; }));
@@ -337,12 +342,8 @@ TEST_CASE("socket_text_stream resumes when the server closes and comes back") {
 
 TEST_CASE("a refused connection is reported to listeners and retried") {
   const int port = unused_port();
-  auto ssc = fast_context();
-  recording_listener listener;
-  ssc.add_listener(listener);
-  guarded<collected> out;
-  collect_lines(ssc.socket_text_stream("127.0.0.1", port), out);
-  ssc.start();
+  socket_run run(port);
+  auto& [listener, out, ssc] = run;
   REQUIRE(listener.wait_for(10s, [](const auto& r) { return r.receiver_errors.size() >= 3; }));
   const auto rec = listener.get();
   REQUIRE_THAT(rec.receiver_errors.front().last_error, Contains("cannot connect") && Contains(std::to_string(port)));
