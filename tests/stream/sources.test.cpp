@@ -668,6 +668,88 @@ TEST_CASE("dstream.receiver.max_rate limits how fast a receiver stores") {
   REQUIRE(out.get().lines.size() == 300);
 }
 
+namespace {
+
+/// Stores "0", "1", … one at a time up to `n` or until stopped, counting each store
+/// that returned.
+scripted_receiver::script_fn store_numbers(int n, std::atomic<int>& stored) {
+  return [n, &stored](scripted_receiver& r, int) {
+    for (int i = 0; i < n && !r.is_stopped(); ++i) {
+      try {
+        r.store(std::to_string(i));
+      } catch (const std::logic_error&) {
+        return;  // stopped
+      }
+      ++stored;
+    }
+    while (!r.is_stopped()) std::this_thread::sleep_for(1ms);
+  };
+}
+
+std::vector<std::string> numbers(int n) {
+  std::vector<std::string> v;
+  for (int i = 0; i < n; ++i) v.push_back(std::to_string(i));
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("dstream.receiver.max_pending makes store() wait until a batch takes the records") {
+  auto ssc = ds::streaming_context(ds::conf()
+                                       .app_name("sources")
+                                       .master("local[2]")
+                                       .set("dstream.streaming.clock", "manual")
+                                       .set("dstream.receiver.max_pending", "100"),
+                                   1s);
+  std::atomic<int> stored{0};
+  guarded<collected> out;
+  collect_lines(
+      ssc.receiver_stream(std::unique_ptr<ds::receiver<std::string>>(new scripted_receiver(store_numbers(1000, stored), false))),
+      out);
+  ssc.start();
+  // No batch has run: the receiver is held at the bound, and each batch makes room for
+  // exactly as many records as it took.
+  REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 100; }));
+  run_batch(ssc, 1000, 1000);
+  REQUIRE(out.get().lines == numbers(100));
+  REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 200; }));
+  run_batch(ssc, 1000, 2000);
+  REQUIRE(out.get().lines == numbers(200));
+  REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 300; }));
+  ssc.stop();  // the waiting receiver is let through and then sees the stop
+}
+
+TEST_CASE("a graceful stop lets a receiver waiting for room through and processes what it stored") {
+  auto ssc = ds::streaming_context(ds::conf()
+                                       .app_name("sources")
+                                       .master("local[2]")
+                                       .set("dstream.block_interval", "10ms")
+                                       .set("dstream.receiver.max_pending", "10"),
+                                   50ms);
+  std::atomic<int> stored{0};
+  guarded<collected> out;
+  collect_lines(ssc.receiver_stream(
+                    std::unique_ptr<ds::receiver<std::string>>(new scripted_receiver(store_numbers(10'000'000, stored), false))),
+                out);
+  ssc.start();
+  REQUIRE(out.wait_for(10s, [](const collected& c) { return c.lines.size() >= 50; }));
+  ssc.stop(true, true);
+  const int n = stored.load();
+  CAPTURE(n);
+  REQUIRE(n < 10'000'000);
+  REQUIRE(out.get().lines == numbers(n));
+}
+
+TEST_CASE("dstream.receiver.max_pending must be a whole number >= 0") {
+  for (const char* bad : {"-5", "2.5", "many"}) {
+    auto ssc = ds::streaming_context(ds::conf().master("local[2]").set("dstream.receiver.max_pending", bad), 1s);
+    std::atomic<int> stored{0};
+    REQUIRE_THROWS_WITH(
+        ssc.receiver_stream(std::unique_ptr<ds::receiver<std::string>>(new scripted_receiver(store_numbers(1, stored), false))),
+        Contains("dstream.receiver.max_pending") && Contains(bad));
+  }
+}
+
 TEST_CASE("receiver_stream rejects a null receiver") {
   auto ssc = fast_context();
   REQUIRE_THROWS_AS(ssc.receiver_stream(std::unique_ptr<ds::receiver<int>>()), std::invalid_argument);

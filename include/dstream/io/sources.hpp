@@ -137,6 +137,14 @@ inline double conf_double(const ::dstream::conf& c, const std::string& key, doub
   }
 }
 
+/// A whole number of records >= 0 (0 when not set: no bound).
+inline std::size_t conf_count(const ::dstream::conf& c, const std::string& key) {
+  const double d = conf_double(c, key, 0);
+  if (d < 0 || d != static_cast<double>(static_cast<std::int64_t>(d)))
+    throw std::invalid_argument("dstream conf: " + key + " must be a whole number >= 0, got \"" + *c.get(key) + "\"");
+  return static_cast<std::size_t>(d);
+}
+
 /// Conf durations are milliseconds, or carry a unit: `200ms`, `2s`.
 inline std::chrono::milliseconds conf_ms(const ::dstream::conf& c, const std::string& key, std::int64_t fallback) {
   auto v = c.get(key);
@@ -170,11 +178,13 @@ class receiver_input final : public input_node<T> {
         r_(std::move(r)),
         stream_id_(stream_id),
         blocks_(conf_ms(st.context().conf(), "dstream.block_interval", 200),
-                conf_double(st.context().conf(), "dstream.receiver.max_rate", 0)),
+                conf_double(st.context().conf(), "dstream.receiver.max_rate", 0),
+                conf_count(st.context().conf(), "dstream.receiver.max_pending")),
         sup_(*r_, stream_id, st.bus(), conf_ms(st.context().conf(), "dstream.receiver.restart_delay", 2000)) {
     r_->attach(&sup_, [this](T* xs, std::size_t n) { blocks_.push(xs, n); }, [this] { return pool_->take(); });
   }
   ~receiver_input() override {
+    blocks_.unbound();
     sup_.stop();
     blocks_.close();  // its timer thread logs through this object
   }
@@ -185,6 +195,7 @@ class receiver_input final : public input_node<T> {
     sup_.start();
   }
   void stop_receiving() override {
+    blocks_.unbound();  // a receiver waiting for room stores what it holds and sees the stop
     sup_.stop();
     blocks_.close();
   }

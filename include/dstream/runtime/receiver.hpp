@@ -179,7 +179,11 @@ class record_pool {
 template <class T>
 class block_generator {
  public:
-  block_generator(std::chrono::milliseconds interval, double max_rate) : interval_(interval), max_rate_(max_rate) {}
+  /// `max_pending` > 0 bounds the records stored and not yet taken by a batch: `push`
+  /// waits while the bound would be passed (a receiver then reads no faster than batches
+  /// take its records; a socket's sender is slowed down by TCP itself).
+  block_generator(std::chrono::milliseconds interval, double max_rate, std::size_t max_pending = 0)
+      : interval_(interval), max_rate_(max_rate), max_pending_(max_pending) {}
   ~block_generator() { stop_ticker(); }
   block_generator(const block_generator&) = delete;
   block_generator& operator=(const block_generator&) = delete;
@@ -194,14 +198,20 @@ class block_generator {
   void add_recovered(block<T> b) {
     std::lock_guard lock(m_);
     stored_ += static_cast<std::int64_t>(b.records.size());
+    pending_ += b.records.size();
     blocks_.push_back(std::move(b));
   }
 
   void push(T* xs, std::size_t n) {
     throttle(n);
-    std::lock_guard lock(m_);
+    std::unique_lock lock(m_);
+    if (max_pending_ > 0) {
+      // Room for the records, or nothing waiting (a store larger than the bound goes alone).
+      room_cv_.wait(lock, [&] { return closed_ || !bounded_ || pending_ == 0 || pending_ + n <= max_pending_; });
+    }
     if (closed_)
       throw std::logic_error("dstream receiver: store() after the receiver was stopped; the records were not taken");
+    pending_ += n;
     for (std::size_t i = 0; i < n; ++i) current_.push_back(std::move(xs[i]));
     auto now = std::chrono::steady_clock::now();
     if (now - cut_at_ >= interval_) cut(now);
@@ -209,11 +219,26 @@ class block_generator {
 
   /// Every complete block, and the current one cut short.
   std::vector<block<T>> take_all() {
-    std::lock_guard lock(m_);
-    cut(std::chrono::steady_clock::now());
-    std::vector<block<T>> out(std::make_move_iterator(blocks_.begin()), std::make_move_iterator(blocks_.end()));
-    blocks_.clear();
+    std::vector<block<T>> out;
+    {
+      std::lock_guard lock(m_);
+      cut(std::chrono::steady_clock::now());
+      out.assign(std::make_move_iterator(blocks_.begin()), std::make_move_iterator(blocks_.end()));
+      blocks_.clear();
+      for (const auto& b : out) pending_ -= b.records.size();
+    }
+    room_cv_.notify_all();
     return out;
+  }
+
+  /// Lets every `push` through without waiting for room, until `open()`: a stopping
+  /// receiver must not wait for batches to take its records.
+  void unbound() {
+    {
+      std::lock_guard lock(m_);
+      bounded_ = false;
+    }
+    room_cv_.notify_all();
   }
 
   bool empty() const {
@@ -227,11 +252,13 @@ class block_generator {
       std::lock_guard lock(m_);
       closed_ = true;
     }
+    room_cv_.notify_all();
     stop_ticker();
   }
   void open() {
     std::lock_guard lock(m_);
     closed_ = false;
+    bounded_ = true;
     if (!ticker_.joinable() && interval_.count() > 0) {
       ticking_ = true;
       ticker_ = std::thread([this] { tick(); });
@@ -310,7 +337,11 @@ class block_generator {
 
   std::chrono::milliseconds interval_;
   double max_rate_;
+  std::size_t max_pending_;
   mutable std::mutex m_;
+  std::size_t pending_ = 0;  // records stored and not yet taken (in current_ and blocks_)
+  bool bounded_ = true;
+  std::condition_variable room_cv_;
   std::vector<T> current_;
   std::deque<block<T>> blocks_;
   std::function<void(const block<T>&)> on_block_;
