@@ -686,6 +686,18 @@ scripted_receiver::script_fn store_numbers(int n, std::atomic<int>& stored) {
   };
 }
 
+/// A context whose receivers hold at most `max_pending` records not yet in a batch.
+ds::conf bounded_conf(const char* max_pending) {
+  return ds::conf().app_name("sources").master("local[2]").set("dstream.receiver.max_pending", max_pending);
+}
+
+/// A receiver stream of `store_numbers(n, stored)`, its lines collected into `out`.
+void collect_numbers(ds::streaming_context& ssc, int n, std::atomic<int>& stored, guarded<collected>& out) {
+  collect_lines(
+      ssc.receiver_stream(std::unique_ptr<ds::receiver<std::string>>(new scripted_receiver(store_numbers(n, stored), false))),
+      out);
+}
+
 std::vector<std::string> numbers(int n) {
   std::vector<std::string> v;
   for (int i = 0; i < n; ++i) v.push_back(std::to_string(i));
@@ -695,17 +707,10 @@ std::vector<std::string> numbers(int n) {
 }  // namespace
 
 TEST_CASE("dstream.receiver.max_pending makes store() wait until a batch takes the records") {
-  auto ssc = ds::streaming_context(ds::conf()
-                                       .app_name("sources")
-                                       .master("local[2]")
-                                       .set("dstream.streaming.clock", "manual")
-                                       .set("dstream.receiver.max_pending", "100"),
-                                   1s);
+  auto ssc = ds::streaming_context(bounded_conf("100").set("dstream.streaming.clock", "manual"), 1s);
   std::atomic<int> stored{0};
   guarded<collected> out;
-  collect_lines(
-      ssc.receiver_stream(std::unique_ptr<ds::receiver<std::string>>(new scripted_receiver(store_numbers(1000, stored), false))),
-      out);
+  collect_numbers(ssc, 1000, stored, out);
   ssc.start();
   // No batch has run: the receiver is held at the bound, and each batch makes room for
   // exactly as many records as it took.
@@ -720,17 +725,10 @@ TEST_CASE("dstream.receiver.max_pending makes store() wait until a batch takes t
 }
 
 TEST_CASE("a graceful stop lets a receiver waiting for room through and processes what it stored") {
-  auto ssc = ds::streaming_context(ds::conf()
-                                       .app_name("sources")
-                                       .master("local[2]")
-                                       .set("dstream.block_interval", "10ms")
-                                       .set("dstream.receiver.max_pending", "10"),
-                                   50ms);
+  auto ssc = ds::streaming_context(bounded_conf("10").set("dstream.block_interval", "10ms"), 50ms);
   std::atomic<int> stored{0};
   guarded<collected> out;
-  collect_lines(ssc.receiver_stream(
-                    std::unique_ptr<ds::receiver<std::string>>(new scripted_receiver(store_numbers(10'000'000, stored), false))),
-                out);
+  collect_numbers(ssc, 10'000'000, stored, out);
   ssc.start();
   REQUIRE(out.wait_for(10s, [](const collected& c) { return c.lines.size() >= 50; }));
   ssc.stop(true, true);
@@ -742,11 +740,10 @@ TEST_CASE("a graceful stop lets a receiver waiting for room through and processe
 
 TEST_CASE("dstream.receiver.max_pending must be a whole number >= 0") {
   for (const char* bad : {"-5", "2.5", "many"}) {
-    auto ssc = ds::streaming_context(ds::conf().master("local[2]").set("dstream.receiver.max_pending", bad), 1s);
+    auto ssc = ds::streaming_context(bounded_conf(bad), 1s);
     std::atomic<int> stored{0};
-    REQUIRE_THROWS_WITH(
-        ssc.receiver_stream(std::unique_ptr<ds::receiver<std::string>>(new scripted_receiver(store_numbers(1, stored), false))),
-        Contains("dstream.receiver.max_pending") && Contains(bad));
+    guarded<collected> out;
+    REQUIRE_THROWS_WITH(collect_numbers(ssc, 1, stored, out), Contains("dstream.receiver.max_pending") && Contains(bad));
   }
 }
 
