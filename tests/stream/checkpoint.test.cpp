@@ -207,6 +207,24 @@ void feed_and_run(ds::streaming_context& ssc, file_feed& files, int first, int l
   }
 }
 
+/// A word pipeline without its extra outputs, checkpointing into <tmp>/ckpt, fed from
+/// files, its outputs recorded.
+struct recovery_setup {
+  temp_dir tmp;
+  file_feed files{tmp.path()};
+  fs::path ckpt = tmp.path() / "ckpt";
+  guarded<outputs_by_time> out;
+
+  ds::streaming_context pipeline() { return word_pipeline(ckpt, files.incoming(), out, false, false); }
+  /// A first run through get_or_create: batches 1 … `last`, then a stop that does not wait.
+  void first_run(int last) {
+    auto ssc = ds::streaming_context::get_or_create(ckpt.string(), [this] { return pipeline(); });
+    ssc.start();
+    feed_and_run(ssc, files, 1, last);
+    ssc.stop(true, false);
+  }
+};
+
 /// Runs every batch in one context.
 outputs_by_time uninterrupted_run() {
   temp_dir tmp;
@@ -490,17 +508,10 @@ TEST_CASE("get_or_create continues every kind of state exactly where the checkpo
 }
 
 TEST_CASE("a corrupt newest checkpoint is reported by path and the previous one is used", "[checkpoint]") {
-  temp_dir tmp;
-  file_feed files(tmp.path());
-  const fs::path ckpt = tmp.path() / "ckpt";
-  guarded<outputs_by_time> out;
-  auto factory = [&] { return word_pipeline(ckpt, files.incoming(), out, false, false); };
-  {
-    auto ssc = ds::streaming_context::get_or_create(ckpt.string(), factory);
-    ssc.start();
-    feed_and_run(ssc, files, 1, 3);
-    ssc.stop(true, false);
-  }
+  recovery_setup setup;
+  auto& [tmp, files, ckpt, out] = setup;
+  auto factory = [&setup] { return setup.pipeline(); };
+  setup.first_run(3);
   const outputs_by_time before = out.get();
   REQUIRE(checkpoint_times(ckpt) == std::vector<std::int64_t>{1000, 2000, 3000});
   const fs::path newest = ckpt / "checkpoint-3000" / "data";
@@ -540,17 +551,10 @@ TEST_CASE("a corrupt newest checkpoint is reported by path and the previous one 
 }
 
 TEST_CASE("when every checkpoint is unusable, get_or_create starts afresh and says why", "[checkpoint]") {
-  temp_dir tmp;
-  file_feed files(tmp.path());
-  const fs::path ckpt = tmp.path() / "ckpt";
-  guarded<outputs_by_time> out;
-  auto factory = [&] { return word_pipeline(ckpt, files.incoming(), out, false, false); };
-  {
-    auto ssc = ds::streaming_context::get_or_create(ckpt.string(), factory);
-    ssc.start();
-    feed_and_run(ssc, files, 1, 1);
-    ssc.stop(true, false);
-  }
+  recovery_setup setup;
+  auto& [tmp, files, ckpt, out] = setup;
+  auto factory = [&setup] { return setup.pipeline(); };
+  setup.first_run(1);
   const auto times = checkpoint_times(ckpt);
   REQUIRE(times == std::vector<std::int64_t>{0, 1000});
   for (auto t : times) write_file(ckpt / ("checkpoint-" + std::to_string(t)) / "data", "garbage");
