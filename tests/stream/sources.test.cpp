@@ -585,6 +585,9 @@ TEST_CASE("a partition's records go back to the receiver's pool once nothing hol
                                           "a record longer than the small-string buffer, number 2"};
   auto pool = std::make_shared<pool_t>();
   pool->expect(first.size());  // room for 6 records
+  // Until the receiver asks for records, the pool keeps none.
+  pool_t::partition(pool, std::vector<std::string>(first)).reset();
+  REQUIRE(pool->take().empty());  // the first request
   auto part = pool_t::partition(pool, std::vector<std::string>(first));
   const char* buffer = part->front().data();
   auto copy = part;
@@ -615,6 +618,7 @@ TEST_CASE("a receiver overwrites recycled records of finished batches and the st
   const std::vector<std::string> second = {"second 0, also longer than the small-string buffer",
                                            "second 1, also longer than the small-string buffer"};
   auto script = [&](scripted_receiver& r, int) {
+    (void)r.recycled();  // asked before storing: from now on records come back
     r.store(std::vector<std::string>(first));
     // The receiver's own polling: its records come back once their batch is done.
     while (!r.is_stopped()) {

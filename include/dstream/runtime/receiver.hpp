@@ -120,7 +120,8 @@ struct block {
 
 /// Records of finished batches kept for the receiver to overwrite (see
 /// `receiver::recycled`), so a steady stream of strings costs no allocation per record.
-/// It keeps at most twice the records of the largest batch seen; the rest are freed.
+/// It keeps records only once the receiver asked for them, and at most twice the records
+/// of the largest batch seen; the rest are freed.
 template <class T>
 class record_pool {
  public:
@@ -132,13 +133,14 @@ class record_pool {
   /// Keeps `v` when there is room; otherwise leaves it to the caller to free.
   void give(std::vector<T>& v) {
     std::lock_guard lock(m_);
-    if (v.empty() || records_ + v.size() > cap_) return;
+    if (!wanted_ || v.empty() || records_ + v.size() > cap_) return;
     const std::size_t n = v.size();
     spare_.push_back(std::move(v));
     records_ += n;
   }
   std::vector<T> take() {
     std::lock_guard lock(m_);
+    wanted_ = true;
     if (spare_.empty()) return {};
     std::vector<T> v = std::move(spare_.back());
     spare_.pop_back();
@@ -172,6 +174,7 @@ class record_pool {
   std::vector<std::vector<T>> spare_;
   std::size_t records_ = 0;
   std::size_t cap_ = 0;
+  bool wanted_ = false;  // a receiver that never asks keeps nothing here
 };
 
 /// Groups stored records into blocks; blocks wait until a batch takes them. With a
