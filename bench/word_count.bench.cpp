@@ -174,34 +174,18 @@ void dstream_2_threads(benchmark::State& state) { dstream_count(state, 2); }
 
 }  // namespace
 
-BENCHMARK(hand_written)
-    ->Name("word_count/hand_written")
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->Repetitions(10)
-    ->ComputeStatistics("min", bench::fastest);
-BENCHMARK(hand_written_2_threads)
-    ->Name("word_count/hand_written_2_threads")
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->Repetitions(10)
-    ->ComputeStatistics("min", bench::fastest)
-    ->UseRealTime();
-BENCHMARK(dstream_1_thread)
-    ->Name("word_count/dstream_1_thread")
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->Repetitions(10)
-    ->ComputeStatistics("min", bench::fastest);
-BENCHMARK(dstream_2_threads)
-    ->Name("word_count/dstream_2_threads")
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->Repetitions(10)
-    ->ComputeStatistics("min", bench::fastest)
-    ->UseRealTime();
-
 int main(int argc, char** argv) {
+  // Each: 10 repetitions of one run, on the wall clock, the fastest kept as "min".
+  for (auto [name, fn] : {std::pair{"word_count/hand_written", &hand_written},
+                          std::pair{"word_count/hand_written_2_threads", &hand_written_2_threads},
+                          std::pair{"word_count/dstream_1_thread", &dstream_1_thread},
+                          std::pair{"word_count/dstream_2_threads", &dstream_2_threads}})
+    benchmark::RegisterBenchmark(name, fn)
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(1)
+        ->Repetitions(10)
+        ->ComputeStatistics("min", bench::fastest)
+        ->UseRealTime();
   return bench::run(argc, argv,
                     {{"1 thread / hand-written", "word_count/dstream_1_thread", "word_count/hand_written", "<= 1.25"},
                      {"speed-up: 1 thread / 2 threads", "word_count/dstream_1_thread",
