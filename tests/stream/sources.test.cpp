@@ -743,7 +743,7 @@ TEST_CASE("a graceful stop lets a receiver waiting for room through and processe
 }
 
 TEST_CASE("dstream.receiver.max_pending must be a whole number >= 0") {
-  for (const char* bad : {"-5", "2.5", "many"}) {
+  for (const char* bad : {"-5", "2.5", "many", "1e30"}) {
     auto ssc = ds::streaming_context(bounded_conf(bad), 1s);
     std::atomic<int> stored{0};
     guarded<collected> out;

@@ -140,7 +140,7 @@ inline double conf_double(const ::dstream::conf& c, const std::string& key, doub
 /// A whole number of records >= 0 (0 when not set: no bound).
 inline std::size_t conf_count(const ::dstream::conf& c, const std::string& key) {
   const double d = conf_double(c, key, 0);
-  if (d < 0 || d != static_cast<double>(static_cast<std::int64_t>(d)))
+  if (d < 0 || d > 1e15 || d != static_cast<double>(static_cast<std::int64_t>(d)))
     throw std::invalid_argument("dstream conf: " + key + " must be a whole number >= 0, got \"" + *c.get(key) + "\"");
   return static_cast<std::size_t>(d);
 }
