@@ -28,7 +28,7 @@
 #include <dstream/ops/union_with.hpp>
 #include <dstream/runtime/pool.hpp>
 #include <dstream/text/split.hpp>
-#include <dstream/ops/transform.hpp>
+#include <dstream/stream/transform.hpp>
 #include <dstream/io/format.hpp>
 #include <dstream/io/outputs.hpp>
 #include <dstream/io/sources.hpp>
@@ -37,8 +37,8 @@
 #include <dstream/runtime/receiver.hpp>
 #include <dstream/stream/dstream.hpp>
 #include <dstream/stream/graph.hpp>
-#include <dstream/stream/streaming_context.hpp>
-#include <dstream/stream/time.hpp>
-#include <dstream/ops/state.hpp>
-#include <dstream/ops/window.hpp>
+#include <dstream/streaming_context.hpp>
+#include <dstream/runtime/time.hpp>
+#include <dstream/stream/state.hpp>
+#include <dstream/stream/window.hpp>
 #include <dstream/checkpoint/serialize.hpp>

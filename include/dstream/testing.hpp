@@ -25,7 +25,7 @@
 #include <dstream/io/sources.hpp>
 #include <dstream/ops/collect.hpp>
 #include <dstream/stream/dstream.hpp>
-#include <dstream/stream/streaming_context.hpp>
+#include <dstream/streaming_context.hpp>
 
 namespace dstream::testing {
 

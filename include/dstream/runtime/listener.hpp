@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <dstream/stream/time.hpp>
+#include <dstream/runtime/time.hpp>
 
 namespace dstream {
 

@@ -22,7 +22,7 @@
 #include <dstream/ops/reduce.hpp>
 #include <dstream/ops/union_with.hpp>
 #include <dstream/stream/graph.hpp>
-#include <dstream/stream/time.hpp>
+#include <dstream/runtime/time.hpp>
 
 namespace dstream {
 

@@ -36,7 +36,7 @@
 #include <dstream/checkpoint/checkpoint.hpp>
 #include <dstream/runtime/clock.hpp>
 #include <dstream/runtime/listener.hpp>
-#include <dstream/stream/time.hpp>
+#include <dstream/runtime/time.hpp>
 
 namespace dstream {
 

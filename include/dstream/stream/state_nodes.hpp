@@ -22,7 +22,7 @@
 #include <dstream/checkpoint/serialize.hpp>
 #include <dstream/detail/keyed.hpp>
 #include <dstream/stream/graph.hpp>
-#include <dstream/stream/time.hpp>
+#include <dstream/runtime/time.hpp>
 
 namespace dstream {
 

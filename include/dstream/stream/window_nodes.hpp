@@ -21,7 +21,7 @@
 #include <dstream/detail/keyed.hpp>
 #include <dstream/ops/reduce_by_key.hpp>
 #include <dstream/stream/graph.hpp>
-#include <dstream/stream/time.hpp>
+#include <dstream/runtime/time.hpp>
 
 namespace dstream::detail {
 

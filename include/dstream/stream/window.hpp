@@ -16,7 +16,7 @@
 #include <dstream/ops/reduce.hpp>
 #include <dstream/ops/reduce_by_key.hpp>
 #include <dstream/stream/dstream.hpp>
-#include <dstream/stream/time.hpp>
+#include <dstream/runtime/time.hpp>
 #include <dstream/stream/window_nodes.hpp>
 
 namespace dstream {

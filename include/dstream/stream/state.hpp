@@ -16,7 +16,7 @@
 #include <dstream/detail/traits.hpp>
 #include <dstream/stream/dstream.hpp>
 #include <dstream/stream/state_nodes.hpp>
-#include <dstream/stream/time.hpp>
+#include <dstream/runtime/time.hpp>
 
 namespace dstream {
 

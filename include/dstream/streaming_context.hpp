@@ -20,7 +20,7 @@
 #include <dstream/runtime/receiver.hpp>
 #include <dstream/stream/dstream.hpp>
 #include <dstream/stream/graph.hpp>
-#include <dstream/stream/time.hpp>
+#include <dstream/runtime/time.hpp>
 
 namespace dstream {
 
