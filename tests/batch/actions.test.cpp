@@ -343,7 +343,7 @@ TEST_CASE("actions after stop throw std::logic_error") {
   REQUIRE_THROWS_AS(kv | ds::join(kv), std::logic_error);
   REQUIRE_THROWS_AS(r | ds::repartition(2), std::logic_error);
   REQUIRE_THROWS_AS(ctx.parallelize(ints(3)), std::logic_error);
-  REQUIRE_THROWS_AS(ctx.make_rdd<int>({{1}}), std::logic_error);
+  REQUIRE_THROWS_AS(ctx.make_rdd<int>(std::vector<std::vector<int>>{{1}}), std::logic_error);
 }
 
 TEST_CASE("an exception thrown by a user function reaches the caller of the action") {

@@ -66,27 +66,6 @@ constexpr decltype(auto) to_owned(T&& x) {
   }
 }
 
-/// True for types whose values refer to storage they do not own; an rdd of such
-/// elements keeps its parents' storage alive.
-template <class T>
-struct borrows : std::bool_constant<std::is_pointer_v<T>> {};
-template <class T>
-inline constexpr bool borrows_v = borrows<std::remove_cvref_t<T>>::value;
-template <class C, class Tr>
-struct borrows<std::basic_string_view<C, Tr>> : std::true_type {};
-template <class T, std::size_t N>
-struct borrows<std::span<T, N>> : std::true_type {};
-template <class T>
-struct borrows<std::reference_wrapper<T>> : std::true_type {};
-template <class A, class B>
-struct borrows<std::pair<A, B>> : std::bool_constant<borrows_v<A> || borrows_v<B>> {};
-template <class... Ts>
-struct borrows<std::tuple<Ts...>> : std::bool_constant<(borrows_v<Ts> || ...)> {};
-template <class T>
-struct borrows<std::optional<T>> : borrows<T> {};
-template <class T, class A>
-struct borrows<std::vector<T, A>> : borrows<T> {};
-
 /// `std::forward_like` (C++23): forwards a member with the value category of its owner.
 template <class Owner, class M>
 constexpr decltype(auto) forward_like(M& m) noexcept {
@@ -160,16 +139,6 @@ struct lazy_invoke {
 template <class F, class... X>
 struct lazy_invoke<true, F, X...> {
   using type = std::invoke_result_t<const F&, X...>;
-};
-
-/// `range_ref_t<R>`, evaluated only when `Ok`.
-template <bool Ok, class R>
-struct lazy_range_ref {
-  using type = bad_element;
-};
-template <class R>
-struct lazy_range_ref<true, R> {
-  using type = range_ref_t<R>;
 };
 
 }  // namespace dstream::detail

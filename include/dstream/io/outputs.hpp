@@ -22,7 +22,7 @@
 #include <dstream/io/format.hpp>
 #include <dstream/ops/take.hpp>
 #include <dstream/stream/dstream.hpp>
-#include <dstream/stream/graph.hpp>
+#include <dstream/stream/scheduler.hpp>
 
 namespace dstream {
 
@@ -155,11 +155,7 @@ void write_text_files(const rdd<T>& r, const std::filesystem::path& dir) {
     out.flush();
     if (!out) throw std::runtime_error("ds::save_as_text_files: write failed on " + file.string());
   };
-  if (r.state()) {
-    r.state()->parallel_for(r.num_partitions(), write_part);
-  } else {
-    for (std::size_t i = 0; i < r.num_partitions(); ++i) write_part(i);
-  }
+  for_each_index(r.state(), r.num_partitions(), write_part);
   {
     std::ofstream ok(tmp / "_SUCCESS");
     if (!ok) throw std::runtime_error("ds::save_as_text_files: cannot write " + (tmp / "_SUCCESS").string());

@@ -69,11 +69,6 @@ class dstream {
 
 namespace detail {
 
-template <class T>
-struct is_dstream : std::false_type {};
-template <class T>
-struct is_dstream<dstream<T>> : std::true_type {};
-
 /// A node running the fused stage `Ops` over its parent's rdds.
 template <class T, class Ops>
 class stage_node final : public node<owned_t<flow_t<T, Ops>>> {

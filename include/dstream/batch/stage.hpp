@@ -1,0 +1,160 @@
+#pragma once
+// Running a stage: the context state an rdd runs on (configuration and pool), the
+// parallel-or-serial loop over partitions, and the stage runners: a stage is one task per
+// partition that pushes the partition's elements through the fused narrow operators into
+// a terminal (an action's, a shuffle's map side, or the collector that materialises it).
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <dstream/batch/conf.hpp>
+#include <dstream/detail/fusion.hpp>
+#include <dstream/detail/traits.hpp>
+#include <dstream/ops/collect.hpp>
+#include <dstream/runtime/pool.hpp>
+
+namespace dstream {
+
+template <class T>
+class rdd;
+
+namespace detail {
+
+/// What a `context` shares with its rdds: the configuration and the pool. Actions on an
+/// rdd of a stopped context throw `std::logic_error`.
+class context_state {
+ public:
+  explicit context_state(::dstream::conf c) : conf_(std::move(c)), threads_(conf_.threads()) {
+    pool_ = std::make_unique<thread_pool>(threads_);
+  }
+
+  const ::dstream::conf& conf() const noexcept { return conf_; }
+  std::size_t parallelism() const noexcept { return threads_; }
+
+  bool stopped() const {
+    std::lock_guard lock(m_);
+    return stopped_;
+  }
+
+  /// Runs `f(i)` for i in [0, n) on the pool; the first exception thrown reaches the caller.
+  template <class F>
+  void parallel_for(std::size_t n, F&& f) {
+    if (n == 0) return;
+    thread_pool* pool = enter();
+    struct leave_guard {
+      context_state* s;
+      ~leave_guard() { s->leave(); }
+    } guard{this};
+    pool->parallel_for(n, std::forward<F>(f));
+  }
+
+  /// Waits for running actions, then joins the pool's threads. Idempotent.
+  void stop() {
+    std::unique_lock lock(m_);
+    stopped_ = true;
+    idle_.wait(lock, [&] { return active_ == 0; });
+    pool_.reset();
+  }
+
+ private:
+  thread_pool* enter() {
+    std::lock_guard lock(m_);
+    if (stopped_)
+      throw std::logic_error("dstream: the context '" + conf_.app_name() +
+                             "' was stopped; create a new ds::context to run more actions");
+    ++active_;
+    return pool_.get();
+  }
+  void leave() {
+    std::lock_guard lock(m_);
+    if (--active_ == 0) idle_.notify_all();
+  }
+
+  ::dstream::conf conf_;
+  std::size_t threads_;
+  std::unique_ptr<thread_pool> pool_;
+  mutable std::mutex m_;
+  std::condition_variable idle_;
+  std::size_t active_ = 0;
+  bool stopped_ = false;
+};
+
+/// Runs `f(i)` for i in [0, n): on the pool of `s`, or serially on this thread when `s`
+/// is null (an rdd built without a context). The first exception reaches the caller.
+template <class F>
+void for_each_index(const std::shared_ptr<context_state>& s, std::size_t n, F&& f) {
+  if (s) {
+    s->parallel_for(n, std::forward<F>(f));
+  } else {
+    for (std::size_t i = 0; i < n; ++i) f(i);
+  }
+}
+
+/// Runs a stage over the partitions `[begin, end)` of `base`: `terms[i]` receives
+/// partition i through the fused operators `ops`.
+template <class T, class Ops, class Term>
+void run_stage_range(const rdd<T>& base, const Ops& ops, std::vector<Term>& terms, std::size_t begin,
+                     std::size_t end) {
+  for_each_index(base.state(), end - begin,
+                 [&](std::size_t k) { run_partition<T>(base.partition(begin + k), ops, terms[begin + k]); });
+}
+
+template <class Op, class Y>
+concept incremental_action = requires(const Op& op, const std::vector<typename Op::template terminal<Y>>& done) {
+  { op.template enough<Y>(done) } -> std::convertible_to<bool>;
+};
+
+/// Runs an action: one terminal per partition, then the action's result from them. An
+/// action that can stop early (`take`) runs one partition, then four times as many each
+/// round, as Spark does.
+template <class T, class Ops, class Action>
+decltype(auto) run_action(const rdd<T>& base, const Ops& ops, const Action& action) {
+  using Y = flow_t<T, Ops>;
+  using Term = typename Action::template terminal<Y>;
+  const std::size_t n = base.num_partitions();
+  std::vector<Term> terms;
+  terms.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) terms.push_back(action.template make_terminal<Y>());
+  if constexpr (incremental_action<Action, Y>) {
+    std::size_t done = 0;
+    std::size_t step = 1;
+    while (done < n) {
+      std::size_t end = std::min(n, done + step);
+      run_stage_range(base, ops, terms, done, end);
+      done = end;
+      if (action.template enough<Y>(terms)) break;
+      step *= 4;
+    }
+    terms.erase(terms.begin() + static_cast<std::ptrdiff_t>(done), terms.end());
+  } else {
+    run_stage_range(base, ops, terms, 0, n);
+  }
+  return action.template result<Y>(std::move(terms));
+}
+
+/// Partitions of owned elements, ready to become an rdd.
+template <class U>
+using partitions_of = std::vector<std::vector<U>>;
+
+/// Runs the stage and keeps every element: the partitions of the materialised rdd.
+template <class T, class Ops>
+auto materialize_parts(const rdd<T>& base, const Ops& ops) {
+  using Y = flow_t<T, Ops>;
+  using Term = collect_t::terminal<Y>;
+  const std::size_t n = base.num_partitions();
+  std::vector<Term> terms(n);
+  run_stage_range(base, ops, terms, 0, n);
+  partitions_of<owned_t<Y>> parts(n);
+  for (std::size_t i = 0; i < n; ++i) parts[i] = std::move(terms[i].out);
+  return parts;
+}
+
+}  // namespace detail
+}  // namespace dstream
