@@ -13,14 +13,18 @@
 #include <dstream/batch/context.hpp>
 #include <dstream/batch/rdd.hpp>
 #include <dstream/checkpoint/checkpoint.hpp>
+#include <dstream/io/file_stream.hpp>
+#include <dstream/io/queue_stream.hpp>
+#include <dstream/io/receiver_stream.hpp>
 #include <dstream/io/socket_stream.hpp>
-#include <dstream/io/sources.hpp>
 #include <dstream/runtime/clock.hpp>
 #include <dstream/runtime/listener.hpp>
 #include <dstream/runtime/receiver.hpp>
-#include <dstream/stream/dstream.hpp>
-#include <dstream/stream/graph.hpp>
 #include <dstream/runtime/time.hpp>
+#include <dstream/stream/dstream.hpp>
+#include <dstream/stream/input.hpp>
+#include <dstream/stream/input_node.hpp>
+#include <dstream/stream/scheduler.hpp>
 
 namespace dstream {
 
@@ -79,15 +83,25 @@ class streaming_context {
 
   // ---- sources -------------------------------------------------------------------------
 
+  /// Registers a source (see `ds::input<T>`, stream/input.hpp); returns its stream.
+  ///
+  /// Example: `auto s = ssc.add_input(std::make_unique<my_input>(args));`
+  template <class I>
+    requires std::is_base_of_v<input<typename I::value_type>, I>
+  dstream<typename I::value_type> add_input(std::unique_ptr<I> in) {
+    using T = typename I::value_type;
+    st_->check_building("ds::streaming_context::add_input");
+    auto n = std::make_shared<detail::input_node<T>>(*st_, std::unique_ptr<input<T>>(std::move(in)));
+    st_->add_input(n, n.get());
+    return dstream<T>(n);
+  }
+
   /// A stream of the rdds pushed into `q`: one per batch (`one_at_a_time`) or all queued
   /// ones together; `default_rdd` for batches when the queue is empty.
   template <class T>
   dstream<T> queue_stream(rdd_queue<T>& q, bool one_at_a_time = true,
                           std::optional<std::type_identity_t<rdd<T>>> default_rdd = std::nullopt) {
-    st_->check_building("ds::streaming_context::queue_stream");
-    auto n = std::make_shared<detail::queue_input<T>>(*st_, q, one_at_a_time, std::move(default_rdd));
-    st_->add_input(n, n.get());
-    return dstream<T>(n);
+    return add_input(std::make_unique<detail::queue_input<T>>(q, one_at_a_time, std::move(default_rdd)));
   }
 
   /// Lines read from a TCP server; reconnects when the connection is lost or refused.
@@ -95,25 +109,24 @@ class streaming_context {
     if (port <= 0 || port > 65535)
       throw std::invalid_argument("ds::streaming_context::socket_text_stream: port " + std::to_string(port) +
                                   " is not in 1..65535");
-    return receiver_stream(std::unique_ptr<receiver<std::string>>(new detail::socket_line_receiver(host, port)));
+    return receiver_stream(std::make_unique<detail::socket_line_receiver>(host, port));
   }
 
   /// Lines of the files moved into `directory` after start (hidden and `_` files ignored).
   dstream<std::string> text_file_stream(const std::string& directory) {
-    st_->check_building("ds::streaming_context::text_file_stream");
-    auto n = std::make_shared<detail::file_input>(*st_, directory);
-    st_->add_input(n, n.get());
-    return dstream<std::string>(n);
+    return add_input(std::make_unique<detail::file_input>(directory));
   }
 
-  /// The records a user receiver stores.
-  template <class T>
-  dstream<T> receiver_stream(std::unique_ptr<receiver<T>> r) {
-    st_->check_building("ds::streaming_context::receiver_stream");
+  /// The records a user receiver stores (`R` derives from `ds::receiver<T>`).
+  ///
+  /// Example: `auto s = ssc.receiver_stream(std::make_unique<my_receiver>(port));`
+  template <class R>
+    requires std::is_base_of_v<receiver<typename R::value_type>, R>
+  dstream<typename R::value_type> receiver_stream(std::unique_ptr<R> r) {
+    using T = typename R::value_type;
     if (!r) throw std::invalid_argument("ds::streaming_context::receiver_stream: the receiver is null");
-    auto n = std::make_shared<detail::receiver_input<T>>(*st_, std::move(r), st_->next_stream_id());
-    st_->add_input(n, n.get());
-    return dstream<T>(n);
+    return add_input(std::make_unique<detail::receiver_input<T>>(std::unique_ptr<receiver<T>>(std::move(r)),
+                                                                 detail::receiver_settings::of(context().conf())));
   }
 
   // ---- lifecycle -----------------------------------------------------------------------
@@ -143,8 +156,6 @@ class streaming_context {
   bool wait_for_batch(batch_time t, duration timeout = std::chrono::seconds(30)) {
     return st_->wait_for_batch(t, std::chrono::steady_clock::now() + timeout);
   }
-
-  detail::streaming_state& state_ref() { return *st_; }
 
  private:
   streaming_context(std::shared_ptr<detail::streaming_state> st, bool owner) : st_(std::move(st)), owner_(owner) {}

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -22,9 +24,9 @@
 #include <dstream/batch/conf.hpp>
 #include <dstream/batch/rdd.hpp>
 #include <dstream/io/outputs.hpp>
-#include <dstream/io/sources.hpp>
 #include <dstream/ops/collect.hpp>
 #include <dstream/stream/dstream.hpp>
+#include <dstream/stream/input.hpp>
 #include <dstream/streaming_context.hpp>
 
 namespace dstream::testing {
@@ -42,35 +44,34 @@ namespace detail {
 
 /// An input whose batch i is `batches[i]`, sliced as Spark's makeRDD slices.
 template <class T>
-class vector_input final : public ::dstream::detail::input_node<T> {
+class vector_input final : public input<T> {
  public:
-  vector_input(::dstream::detail::streaming_state& st, std::vector<std::vector<T>> batches, std::size_t slices)
-      : ::dstream::detail::input_node<T>(st), batches_(std::move(batches)), slices_(slices ? slices : 1) {}
+  vector_input(std::vector<std::vector<T>> batches, std::size_t slices)
+      : batches_(std::move(batches)), slices_(slices ? slices : 1) {}
 
-  std::int64_t allocate(batch_time t) override {
-    auto i = static_cast<std::size_t>((t - this->owner().zero_time()).count() / this->owner().batch_duration().count()) - 1;
-    if (i >= batches_.size()) return 0;
+  std::string name() const override { return "ds::testing input"; }
+  void start(const input_env& env) override { env_.emplace(env); }
+
+  std::optional<rdd<T>> take(batch_time t) override {
+    auto i = static_cast<std::size_t>((t - env_->zero_time()).count() / env_->batch_duration().count()) - 1;
+    if (i >= batches_.size()) return std::nullopt;
     const auto& v = batches_[i];
-    ::dstream::detail::partitions_of<T> parts(slices_);
+    std::vector<std::vector<T>> parts(slices_);
     for (std::size_t j = 0; j < slices_; ++j) {
       for (std::size_t k = j * v.size() / slices_; k < (j + 1) * v.size() / slices_; ++k) parts[j].push_back(v[k]);
     }
-    this->keep(t, rdd<T>(this->owner().context().state(), std::move(parts)));
-    return static_cast<std::int64_t>(v.size());
+    return env_->context().make_rdd(std::move(parts));
   }
 
  private:
   std::vector<std::vector<T>> batches_;
   std::size_t slices_;
+  std::optional<input_env> env_;
 };
 
 template <class T>
 dstream<T> input_stream(streaming_context& ssc, const std::vector<std::vector<T>>& batches, std::size_t slices) {
-  auto& st = ssc.state_ref();
-  st.check_building("ds::testing input");
-  auto n = std::make_shared<vector_input<T>>(st, batches, slices);
-  st.add_input(n, n.get());
-  return dstream<T>(n);
+  return ssc.add_input(std::make_unique<vector_input<T>>(batches, slices));
 }
 
 /// A temporary directory removed when this goes out of scope.

@@ -2,6 +2,9 @@
 // ds::conf — the application's configuration, as Spark's SparkConf.
 
 #include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -55,6 +58,45 @@ class conf {
   }
   const std::map<std::string, std::string>& settings() const noexcept { return settings_; }
 
+  /// A number setting, or `fallback` when unset; anything that is not a number throws
+  /// `std::invalid_argument` naming the key and the value.
+  double get_number(const std::string& key, double fallback) const {
+    auto v = get(key);
+    if (!v) return fallback;
+    double d = 0;
+    if (!parse_number(*v, d)) throw std::invalid_argument("ds::conf: " + key + " must be a number, got \"" + *v + "\"");
+    return d;
+  }
+  /// A count setting: a whole number >= 0 (0 when unset, which callers read as "no bound").
+  std::size_t get_count(const std::string& key) const {
+    const double d = get_number(key, 0);
+    if (d < 0 || d > 1e15 || d != static_cast<double>(static_cast<std::int64_t>(d)))
+      throw std::invalid_argument("ds::conf: " + key + " must be a whole number >= 0, got \"" + *get(key) + "\"");
+    return static_cast<std::size_t>(d);
+  }
+  /// A duration setting, or `fallback` when unset: `parse_duration`'s forms.
+  std::chrono::milliseconds get_duration(const std::string& key, std::chrono::milliseconds fallback) const {
+    auto v = get(key);
+    return v ? parse_duration(key, *v) : fallback;
+  }
+
+  /// The one duration syntax of settings: milliseconds (`200`), or a number with a unit
+  /// (`200ms`, `1.5s`); not negative. Throws `std::invalid_argument` naming `key` and `v`.
+  static std::chrono::milliseconds parse_duration(const std::string& key, const std::string& v) {
+    std::string_view s = v;
+    double scale = 1;
+    if (s.size() > 2 && s.substr(s.size() - 2) == "ms") {
+      s.remove_suffix(2);
+    } else if (s.size() > 1 && s.back() == 's') {
+      s.remove_suffix(1);
+      scale = 1000;
+    }
+    double d = 0;
+    if (!parse_number(s, d) || d < 0 || d * scale > 1e15)
+      throw std::invalid_argument("ds::conf: " + key + " must be a duration such as 200ms or 2s, got \"" + v + "\"");
+    return std::chrono::milliseconds(static_cast<std::int64_t>(d * scale + 0.5));
+  }
+
   /// The number of worker threads the master asks for.
   std::size_t threads() const noexcept { return threads_; }
 
@@ -74,6 +116,13 @@ class conf {
   }
 
  private:
+  // The whole text is a finite decimal number.
+  static bool parse_number(std::string_view s, double& out) {
+    if (s.empty()) return false;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && end == s.data() + s.size() && std::isfinite(out);
+  }
+
   static std::size_t cores() noexcept {
     unsigned n = std::thread::hardware_concurrency();
     return n == 0 ? 1 : n;

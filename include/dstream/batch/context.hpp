@@ -67,6 +67,14 @@ class context {
     return rdd<T>(state_, std::move(parts));
   }
 
+  /// An rdd over shared, immutable partitions (the storage stays alive while any rdd
+  /// holds it): how a source hands over blocks it keeps elsewhere too.
+  template <class T>
+  rdd<T> make_rdd(std::vector<std::shared_ptr<const std::vector<T>>> parts) const {
+    check_running("make_rdd");
+    return rdd<T>(state_, std::move(parts));
+  }
+
   /// Waits for running actions and stops the pool. Idempotent.
   void stop() { state_->stop(); }
   bool stopped() const { return state_->stopped(); }

@@ -62,8 +62,8 @@ class streaming_listener {
   virtual void on_receiver_error(const receiver_info&) {}
 };
 
-namespace detail {
-
+/// Delivers events to the listeners of one streaming context, one at a time, in order; a
+/// listener that throws is logged and ignored.
 class listener_bus {
  public:
   void add(streaming_listener& l) {
@@ -89,6 +89,8 @@ class listener_bus {
   std::mutex m_;
   std::vector<streaming_listener*> listeners_;
 };
+
+namespace detail {
 
 /// The bus of the streaming context whose runtime thread (job generator, executor,
 /// receiver supervisor) is the current thread, else null: such a thread cannot wait for

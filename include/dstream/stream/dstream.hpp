@@ -21,7 +21,7 @@
 #include <dstream/ops/count.hpp>
 #include <dstream/ops/reduce.hpp>
 #include <dstream/ops/union_with.hpp>
-#include <dstream/stream/graph.hpp>
+#include <dstream/stream/scheduler.hpp>
 #include <dstream/runtime/time.hpp>
 
 namespace dstream {

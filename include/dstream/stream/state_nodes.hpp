@@ -21,7 +21,7 @@
 #include <dstream/batch/rdd.hpp>
 #include <dstream/checkpoint/serialize.hpp>
 #include <dstream/detail/keyed.hpp>
-#include <dstream/stream/graph.hpp>
+#include <dstream/stream/scheduler.hpp>
 #include <dstream/runtime/time.hpp>
 
 namespace dstream {
@@ -79,6 +79,24 @@ void seed_state(std::vector<Map>& maps, const std::optional<rdd<std::pair<K, S>>
       maps[partition_of(k, maps.size())].insert_or_assign(k, make(s));
 }
 
+// A keyed operator's state in a checkpoint: whether the initial state was applied (a
+// checkpoint taken before the first batch must not lose it), then the partitions' maps.
+template <class Map>
+std::string save_keyed(bool seeded, const std::vector<Map>& maps) {
+  return serialize(std::pair(seeded, maps));
+}
+/// Reads what `save_keyed` wrote into `maps`, placing each key in its partition (the
+/// partition count may differ from the saved one); returns the `seeded` flag.
+template <class Map>
+bool restore_keyed(std::string_view bytes, std::vector<Map>& maps) {
+  auto [seeded, all] = deserialize<std::pair<bool, std::vector<Map>>>(bytes);
+  const std::size_t n = maps.size();
+  maps.assign(n, Map());
+  for (auto& m : all)
+    for (auto& [k, s] : m) maps[partition_of(k, n)].emplace(k, std::move(s));
+  return seeded;
+}
+
 template <class T>
 std::optional<rdd<T>> or_empty(std::optional<rdd<T>> r, streaming_state& st) {
   if (r) return r;
@@ -97,16 +115,8 @@ class update_state_node final : public node<std::pair<K, S>> {
 
   bool stateful() const override { return true; }
   std::string operator_name() const override { return "ds::update_state_by_key"; }
-  // The state, and whether the initial state was applied (a checkpoint taken before the
-  // first batch must not lose it).
-  std::string save_state() const override { return serialize(std::pair(seeded_, state_)); }
-  void restore_state(std::string_view bytes) override {
-    auto [seeded, all] = deserialize<std::pair<bool, std::vector<map_t>>>(bytes);
-    state_.assign(n_, map_t());
-    for (auto& m : all)
-      for (auto& [k, s] : m) state_[partition_of(k, n_)].emplace(k, std::move(s));
-    seeded_ = seeded;
-  }
+  std::string save_state() const override { return save_keyed(seeded_, state_); }
+  void restore_state(std::string_view bytes) override { seeded_ = restore_keyed(bytes, state_); }
 
  protected:
   std::optional<rdd<Out>> compute(batch_time t) override {
@@ -198,14 +208,8 @@ class map_with_state_node final : public node<U> {
 
   bool stateful() const override { return true; }
   std::string operator_name() const override { return "ds::map_with_state"; }
-  std::string save_state() const override { return serialize(std::pair(seeded_, state_)); }
-  void restore_state(std::string_view bytes) override {
-    auto [seeded, all] = deserialize<std::pair<bool, std::vector<map_t>>>(bytes);
-    state_.assign(n_, map_t());
-    for (auto& m : all)
-      for (auto& [k, s] : m) state_[partition_of(k, n_)].emplace(k, std::move(s));
-    seeded_ = seeded;
-  }
+  std::string save_state() const override { return save_keyed(seeded_, state_); }
+  void restore_state(std::string_view bytes) override { seeded_ = restore_keyed(bytes, state_); }
 
   /// The whole state after batch `t` (computing the batch first if needed).
   rdd<std::pair<K, S>> snapshot(batch_time t) {

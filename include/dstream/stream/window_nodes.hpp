@@ -20,7 +20,7 @@
 #include <dstream/checkpoint/serialize.hpp>
 #include <dstream/detail/keyed.hpp>
 #include <dstream/ops/reduce_by_key.hpp>
-#include <dstream/stream/graph.hpp>
+#include <dstream/stream/scheduler.hpp>
 #include <dstream/runtime/time.hpp>
 
 namespace dstream::detail {

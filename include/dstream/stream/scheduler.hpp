@@ -1,42 +1,33 @@
 #pragma once
-// The stream graph and the machinery that runs it every batch interval.
-//
-// Nodes (`node<T>`) produce one rdd per batch time, cached for as long as something
-// downstream may ask for it (`remember`). Inputs take their data for a batch on the
-// job generator's thread (`allocate`), so what belongs to batch t is fixed at time t.
-// Output operations run batch by batch, in order, on the executor thread; stages run on
-// the context's pool. Receivers run on their own threads.
+// The scheduler behind a streaming context: its lifecycle, the job generator (a thread that
+// takes every input's data for batch t when the clock reaches t and queues the batch) and
+// the executor (a thread that runs the queued batches' output operations in order; their
+// stages run on the context's pool). Checkpoint policy and recovery: stream/recovery.hpp.
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <filesystem>
 #include <exception>
-#include <functional>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <numeric>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include <unistd.h>
-
 #include <dstream/batch/context.hpp>
-#include <dstream/batch/rdd.hpp>
 #include <dstream/checkpoint/checkpoint.hpp>
 #include <dstream/runtime/clock.hpp>
 #include <dstream/runtime/listener.hpp>
 #include <dstream/runtime/time.hpp>
+#include <dstream/stream/input.hpp>
+#include <dstream/stream/node.hpp>
+#include <dstream/stream/recovery.hpp>
 
 namespace dstream {
 
@@ -45,135 +36,10 @@ enum class state { initialized, active, stopped };
 
 namespace detail {
 
-class streaming_state;
-
-/// What every stream node shares: its place in the graph and its timing.
-class node_base {
- public:
-  explicit node_base(streaming_state& st, std::vector<std::shared_ptr<node_base>> parents = {});
-  virtual ~node_base() = default;
-  node_base(const node_base&) = delete;
-  node_base& operator=(const node_base&) = delete;
-
-  streaming_state& owner() const noexcept { return *st_; }
-  const std::vector<std::shared_ptr<node_base>>& parents() const noexcept { return parents_; }
-  int id() const noexcept { return id_; }
-
-  /// The interval between two rdds of this node: the parent's (or the batch interval).
-  virtual duration slide() const;
-  /// How far back a child may look (a window reaches back its length).
-  virtual duration reach() const { return duration(0); }
-
-  /// The time the graph started minus one batch; rdds exist at zero + k·slide, k ≥ 1.
-  batch_time zero_time() const noexcept { return zero_; }
-  bool is_time_valid(batch_time t) const { return t > zero_ && t.is_multiple_of(slide(), zero_); }
-
-  /// Called once at start, parents first.
-  virtual void initialize(batch_time zero) { zero_ = zero; }
-  /// Drops cached rdds older than `t - keep`.
-  virtual void forget_before(batch_time t) = 0;
-
-  /// The longest a child needs this node's rdds, set by the graph before start.
-  duration remember_for{0};
-
-  /// A name for checkpoints and messages (`ds::named`), else empty.
-  std::string name;
-
-  // Stateful nodes (windows with an inverse, update_state_by_key, map_with_state) carry
-  // state from batch to batch; a checkpoint keeps it under the node's key.
-  virtual bool stateful() const { return false; }
-  /// The operator, for messages (`ds::update_state_by_key`).
-  virtual std::string operator_name() const { return "stream"; }
-  virtual std::string save_state() const { return {}; }
-  virtual void restore_state(std::string_view) {}
-  /// The key of this node's state in checkpoints: its name, else its position.
-  std::string state_key() const { return name.empty() ? "#" + std::to_string(id_) : name; }
-  /// Set on stateful nodes restored from the checkpoint after this batch: their state holds
-  /// every batch up to it, so none of those is computed again (it would count twice).
-  std::optional<batch_time> restored_through;
-
- private:
-  streaming_state* st_;
-  std::vector<std::shared_ptr<node_base>> parents_;
-  int id_;
-  batch_time zero_{0};
-};
-
-/// A node producing `rdd<T>` per batch time.
-template <class T>
-class node : public node_base {
- public:
-  using node_base::node_base;
-  using value_type = T;
-
-  /// The rdd of batch `t` (computed once, then cached), or nullopt when this node has
-  /// none at `t` (e.g. a window between two slides).
-  std::optional<rdd<T>> get(batch_time t) {
-    std::unique_lock lock(m_);
-    if (auto it = cache_.find(t); it != cache_.end()) return it->second;
-    lock.unlock();
-    if (!is_time_valid(t) || (restored_through && t <= *restored_through)) return std::nullopt;
-    std::optional<rdd<T>> r = compute(t);
-    lock.lock();
-    cache_.emplace(t, r);
-    return r;
-  }
-
-  void forget_before(batch_time t) override {
-    std::lock_guard lock(m_);
-    cache_.erase(cache_.begin(), cache_.lower_bound(t - remember_for));
-  }
-
- protected:
-  virtual std::optional<rdd<T>> compute(batch_time t) = 0;
-
- private:
-  std::mutex m_;
-  std::map<batch_time, std::optional<rdd<T>>> cache_;
-};
-
-/// An input node: it takes the data of batch t when the generator reaches t.
-class input_hooks {
- public:
-  virtual ~input_hooks() = default;
-  /// At start, on the starting thread (receivers start here).
-  virtual void start_input(batch_time /*zero*/) {}
-  /// Receivers stop taking data (the first step of a stop).
-  virtual void stop_receiving() {}
-  /// Takes the data received for batch `t`; returns its record count.
-  virtual std::int64_t allocate(batch_time t) = 0;
-  /// True while received data has not been allocated to a batch yet.
-  virtual bool has_unallocated() const { return false; }
-  /// At the end of a stop, after the last batch.
-  virtual void stop_input() {}
-  /// What a checkpoint after batch `done` keeps of this input (files read, logged blocks).
-  virtual std::string save_position(batch_time /*done*/) { return {}; }
-  /// Restores what `save_position` saved, before start.
-  virtual void restore_position(std::string_view) {}
-  /// After batch `done` was checkpointed: what it needs no longer may go (WAL segments).
-  virtual void checkpointed(batch_time /*done*/) {}
-};
-
-/// An output operation: runs once per batch time at which its node has an rdd.
-class output_base {
- public:
-  output_base(std::shared_ptr<node_base> n, std::string name) : node_(std::move(n)), name_(std::move(name)) {}
-  virtual ~output_base() = default;
-  const std::string& name() const noexcept { return name_; }
-  const std::shared_ptr<node_base>& target() const noexcept { return node_; }
-  /// Runs the output for batch `t` (nothing when the node has no rdd at t).
-  virtual void run(batch_time t) = 0;
-
- private:
-  std::shared_ptr<node_base> node_;
-  std::string name_;
-};
-
 /// The shared state behind a `streaming_context` handle and every `dstream` of it.
 class streaming_state : public std::enable_shared_from_this<streaming_state> {
  public:
   std::shared_ptr<streaming_state> shared_from_this_state() { return shared_from_this(); }
-  int next_stream_id() { return stream_ids_++; }
 
   streaming_state(::dstream::context ctx, duration batch)
       : ctx_(std::move(ctx)), batch_(batch) {
@@ -216,15 +82,17 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
 
   int register_node(node_base*) { return next_node_id_++; }
 
-  void add_input(std::shared_ptr<node_base> n, input_hooks* hooks) {
+  /// Registers an input node; returns its stream id (0, 1, ... in order).
+  int add_input(std::shared_ptr<node_base> n, input_hooks* hooks) {
+    check_building("adding an input");
     inputs_.push_back(input{std::move(n), hooks});
+    return static_cast<int>(inputs_.size()) - 1;
   }
   int add_output(std::shared_ptr<output_base> o) {
     check_building("adding an output operation");
     outputs_.push_back(std::move(o));
     return static_cast<int>(outputs_.size()) - 1;
   }
-  std::size_t num_outputs() const noexcept { return outputs_.size(); }
 
   void set_remember(duration d) {
     check_building("ds::streaming_context::remember");
@@ -232,12 +100,12 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
   }
   void set_checkpoint_dir(std::string dir) {
     check_building("ds::streaming_context::checkpoint");
-    checkpoint_dir_ = std::move(dir);
+    ckpt_.set_dir(std::move(dir));
   }
   /// Recovery: the checkpoint whose state, positions and pending batches `start` restores.
-  void set_recovery(checkpoint_data cp) { recovery_ = std::move(cp); }
-  bool recovered() const noexcept { return recovery_.has_value(); }
-  const std::string& checkpoint_dir() const noexcept { return checkpoint_dir_; }
+  void set_recovery(checkpoint_data cp) { ckpt_.set_recovery(std::move(cp)); }
+  bool recovered() const noexcept { return ckpt_.recovery().has_value(); }
+  const std::string& checkpoint_dir() const noexcept { return ckpt_.dir(); }
 
   void start() {
     {
@@ -253,35 +121,35 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
         throw std::logic_error("ds::streaming_context::start: no output operation is registered; add one "
                                "(pprint, save_as_text_files, foreach_rdd) so the graph has something to run");
     }
-    prepare_graph();
-    if (checkpoint_dir_.empty()) {
-      for (auto& n : all_nodes_)
-        if (n->stateful())
-          throw std::logic_error(n->operator_name() +
-                                 " keeps state across batches and needs a checkpoint directory: call "
-                                 "ssc.checkpoint(dir) before start()");
-    }
-    prepare_checkpointing();
+    std::vector<std::shared_ptr<node_base>> roots;
+    for (auto& o : outputs_) roots.push_back(o->target());
+    for (auto& in : inputs_) roots.push_back(in.node);
+    all_nodes_ = plan_graph(roots, remember_);
+    ckpt_.prepare(ctx_.conf(), batch_, all_nodes_);
+    const auto& recovery = ckpt_.recovery();
     std::int64_t now = clock_->now_ms();
     std::int64_t b = batch_.count();
     // As Spark: the first batch is the next multiple of the batch interval after now.
     batch_time first((now / b + 1) * b);
     zero_ = first - batch_;
-    if (recovery_) {
+    if (recovery) {
       // The graph keeps its zero time; batches pending at the crash run again first.
-      zero_ = batch_time(recovery_->zero_ms);
-      first = std::max(first, batch_time(recovery_->time_ms) + batch_);
-      for (auto p : recovery_->pending_ms) {
-        if (batch_time(p) > batch_time(recovery_->time_ms)) replay_.push_back(batch_time(p));
+      zero_ = batch_time(recovery->zero_ms);
+      first = std::max(first, batch_time(recovery->time_ms) + batch_);
+      for (auto p : recovery->pending_ms) {
+        if (batch_time(p) > batch_time(recovery->time_ms)) replay_.push_back(batch_time(p));
       }
       std::sort(replay_.begin(), replay_.end());
       if (!replay_.empty()) first = std::max(first, replay_.back() + batch_);
     }
     for (auto& n : all_nodes_) n->initialize(zero_);
-    if (recovery_) restore(*recovery_);
+    if (recovery) ckpt_.restore(batch_, all_nodes_, hooks());
     next_time_ = first;
-    for (auto& in : inputs_) in.hooks->start_input(zero_);
-    if (!checkpoint_dir_.empty() && !recovery_) {
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+      inputs_[i].hooks->start_input(input_env(ctx_, batch_, zero_, inputs_[i].node->remember_for, ckpt_.dir(),
+                                              static_cast<int>(i), bus_));
+    }
+    if (ckpt_.enabled() && !recovery) {
       // A first checkpoint at the zero time: a crash before the first batch's checkpoint
       // then recovers with what the inputs had at start (files present then stay old).
       write_checkpoint_after(zero_);
@@ -326,7 +194,7 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
       done_cv_.wait_until(lock, limit, [&] {
         bool pending = false;
         for (auto& in : inputs_) pending = pending || in.hooks->has_unallocated();
-        return (!pending && !allocating_ && queue_.empty() && !running_) || fatal_;
+        return !pending && !allocating_ && queue_.empty() && !running_;
       });
     }
     clock_->interrupt();
@@ -372,10 +240,6 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
     return done_cv_.wait_until(lock, deadline, [&] { return last_done_ >= t || state_ == ::dstream::state::stopped; }) &&
            last_done_ >= t;
   }
-  batch_time last_completed() const {
-    std::lock_guard lock(m_);
-    return last_done_;
-  }
   batch_time zero_time() const noexcept { return zero_; }
 
  private:
@@ -383,147 +247,22 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
     std::shared_ptr<node_base> node;
     input_hooks* hooks;
   };
-
-  // Orders the nodes parents-first and sets how long each keeps its rdds.
-  void prepare_graph() {
-    all_nodes_.clear();
-    std::vector<node_base*> seen;
-    std::function<void(const std::shared_ptr<node_base>&)> visit = [&](const std::shared_ptr<node_base>& n) {
-      if (std::find(seen.begin(), seen.end(), n.get()) != seen.end()) return;
-      seen.push_back(n.get());
-      for (auto& p : n->parents()) visit(p);
-      all_nodes_.push_back(n);
-    };
-    for (auto& o : outputs_) visit(o->target());
-    for (auto& in : inputs_) visit(in.node);
-    for (auto& n : all_nodes_) n->remember_for = std::max(n->remember_for, std::max(remember_, n->slide()));
-    // Children first: a node needs its parents' rdds as far back as it reaches.
-    for (auto it = all_nodes_.rbegin(); it != all_nodes_.rend(); ++it) {
-      for (auto& p : (*it)->parents()) {
-        p->remember_for = std::max(p->remember_for, (*it)->remember_for + (*it)->reach());
-      }
-    }
+  std::vector<input_hooks*> hooks() const {
+    std::vector<input_hooks*> h;
+    for (auto& in : inputs_) h.push_back(in.hooks);
+    return h;
   }
 
-  // Checks the checkpoint directory and settles the interval, before anything starts.
-  void prepare_checkpointing() {
-    const auto& c = ctx_.conf();
-    if (c.get("dstream.receiver.wal.enable", "false") == "true" && checkpoint_dir_.empty())
-      throw std::logic_error("dstream.receiver.wal.enable=true needs a checkpoint directory for the log: call "
-                             "ssc.checkpoint(dir) before start()");
-    if (checkpoint_dir_.empty()) return;
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    fs::create_directories(checkpoint_dir_, ec);
-    const fs::path probe = fs::path(checkpoint_dir_) / (".probe-" + std::to_string(::getpid()));
-    try {
-      if (ec) throw std::runtime_error(ec.message());
-      write_file_durably(probe, "ok");
-      fs::remove(probe, ec);
-    } catch (const std::exception& e) {
-      throw std::runtime_error("ds::streaming_context: the checkpoint directory " + checkpoint_dir_ +
-                               " is not writable: " + e.what());
-    }
-    bool stateful = false;
-    duration slide = batch_;
-    // Checkpoints fall where every stateful node has just run: a window's state between
-    // two of its slides would miss the parent batches it has not folded in yet.
-    std::int64_t every = batch_.count();
-    for (auto& n : all_nodes_) {
-      if (!n->stateful()) continue;
-      stateful = true;
-      slide = std::max(slide, n->slide());
-      every = std::lcm(every, n->slide().count());
-    }
-    if (auto v = c.get("dstream.checkpoint.interval")) {
-      checkpoint_interval_ = parse_interval(*v);
-      if (checkpoint_interval_.count() <= 0 || checkpoint_interval_.count() % batch_.count() != 0)
-        throw std::invalid_argument("dstream.checkpoint.interval (" + *v +
-                                    ") must be a positive multiple of the batch duration (" + format_duration(batch_) +
-                                    ")");
-    } else if (stateful) {
-      // Spark's rule: a multiple of the slide of at least 10 seconds.
-      std::int64_t k = (10000 + slide.count() - 1) / slide.count();
-      checkpoint_interval_ = duration(k * slide.count());
-    } else {
-      checkpoint_interval_ = batch_;
-    }
-    if (checkpoint_interval_.count() % every != 0) {
-      const duration rounded((checkpoint_interval_.count() / every + 1) * every);
-      std::cerr << "dstream: checkpoint interval " << format_duration(checkpoint_interval_)
-                << " is not a multiple of the slide of every stateful operator; checkpointing every "
-                << format_duration(rounded) << '\n';
-      checkpoint_interval_ = rounded;
-    }
-  }
-
-  static duration parse_interval(const std::string& v) {
-    std::string s = v;
-    std::int64_t scale = 1;
-    if (s.size() > 2 && s.compare(s.size() - 2, 2, "ms") == 0) {
-      s.resize(s.size() - 2);
-    } else if (!s.empty() && s.back() == 's') {
-      s.pop_back();
-      scale = 1000;
-    }
-    try {
-      std::size_t used = 0;
-      long long n = std::stoll(s, &used);
-      if (used != s.size()) throw std::invalid_argument(v);
-      return duration(n * scale);
-    } catch (const std::exception&) {
-      throw std::invalid_argument("dstream.checkpoint.interval: \"" + v + "\" is not a duration such as 10s or 500ms");
-    }
-  }
-
-  std::string input_key(std::size_t i) const { return "input#" + std::to_string(i); }
-
+  // Writes the checkpoint after batch `t`: it sees either all of a batch being generated
+  // (allocated and queued) or none of it.
   void write_checkpoint_after(batch_time t) {
-    checkpoint_data d;
-    d.time_ms = t.milliseconds();
-    d.zero_ms = zero_.milliseconds();
-    d.batch_ms = batch_.count();
     std::lock_guard gen_lock(gen_m_);
+    std::vector<batch_time> pending;
     {
       std::lock_guard lock(m_);
-      for (auto& q : queue_) d.pending_ms.push_back(q.info.time.milliseconds());
+      for (auto& q : queue_) pending.push_back(q.info.time);
     }
-    for (auto& n : all_nodes_) {
-      if (!n->stateful()) continue;
-      auto [it, fresh] = d.states.emplace(n->state_key(), n->save_state());
-      if (!fresh)
-        throw std::logic_error("two stateful operators share the name \"" + n->state_key() +
-                               "\"; give each its own ds::named(...)");
-    }
-    for (std::size_t i = 0; i < inputs_.size(); ++i) d.positions[input_key(i)] = inputs_[i].hooks->save_position(t);
-    write_checkpoint(checkpoint_dir_, d);
-    for (auto& in : inputs_) in.hooks->checkpointed(t);
-  }
-
-  void restore(const checkpoint_data& cp) {
-    if (cp.batch_ms != batch_.count())
-      throw std::logic_error("ds::streaming_context: the checkpoint in " + checkpoint_dir_ + " was written with batch " +
-                             std::to_string(cp.batch_ms) + " ms, but the context's batch is " + format_duration(batch_));
-    for (auto& n : all_nodes_) {
-      if (!n->stateful()) continue;
-      n->restored_through = batch_time(cp.time_ms);
-      auto it = cp.states.find(n->state_key());
-      if (it == cp.states.end()) {
-        std::cerr << "dstream: the checkpoint has no state for " << n->operator_name() << " \"" << n->state_key()
-                  << "\"; it starts empty\n";
-        continue;
-      }
-      try {
-        n->restore_state(it->second);
-      } catch (const std::exception& e) {
-        throw std::runtime_error("dstream: cannot restore the state of " + n->operator_name() + " \"" +
-                                 n->state_key() + "\" from the checkpoint in " + checkpoint_dir_ + ": " + e.what());
-      }
-    }
-    for (std::size_t i = 0; i < inputs_.size(); ++i) {
-      auto it = cp.positions.find(input_key(i));
-      if (it != cp.positions.end()) inputs_[i].hooks->restore_position(it->second);
-    }
+    ckpt_.write(t, zero_, batch_, pending, all_nodes_, hooks());
   }
 
   void generate_loop() {
@@ -637,12 +376,21 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
       info.total_delay = *info.scheduling_delay + *info.processing_delay;
     }
     for (auto& n : all_nodes_) n->forget_before(t);
-    if (!first_error && !checkpoint_dir_.empty() && (t - zero_).count() % checkpoint_interval_.count() == 0) {
+    if (!first_error && ckpt_.due(t, zero_)) {
       try {
         write_checkpoint_after(t);
       } catch (const std::exception& e) {
         std::cerr << "dstream: checkpoint after batch " << t << " failed: " << e.what() << '\n';
         info.output_failures[-1] = std::string("checkpoint: ") + e.what();
+        if (!first_error) first_error = std::current_exception();
+      }
+    }
+    for (auto& in : inputs_) {
+      try {
+        in.hooks->batch_completed(t, !first_error);
+      } catch (const std::exception& e) {
+        std::cerr << "dstream: an input failed after batch " << t << ": " << e.what() << '\n';
+        info.output_failures[-2] = std::string("input: ") + e.what();
         if (!first_error) first_error = std::current_exception();
       }
     }
@@ -669,7 +417,6 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
   bool quit_ = false;
   bool running_ = false;
   bool allocating_ = false;
-  bool fatal_ = false;
   std::exception_ptr error_;
   std::deque<queued> queue_;
   batch_time next_time_{0};
@@ -677,14 +424,11 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
   batch_time zero_{0};
 
   int next_node_id_ = 0;
-  int stream_ids_ = 0;
   std::vector<input> inputs_;
   std::vector<std::shared_ptr<output_base>> outputs_;
   std::vector<std::shared_ptr<node_base>> all_nodes_;
   duration remember_{0};
-  std::string checkpoint_dir_;
-  duration checkpoint_interval_{1};
-  std::optional<checkpoint_data> recovery_;
+  checkpointer ckpt_;
   std::vector<batch_time> replay_;
 
   std::mutex gen_m_;  // held while a batch is allocated and queued, and while a checkpoint reads that

@@ -1,0 +1,192 @@
+#pragma once
+// text_file_stream's input: new text files of a directory, one partition per file, one
+// record per line. Files present at start are not read; a checkpoint keeps which files
+// each batch read, so a recovered batch reads the same files again.
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <dstream/batch/rdd.hpp>
+#include <dstream/checkpoint/serialize.hpp>
+#include <dstream/runtime/time.hpp>
+#include <dstream/stream/input.hpp>
+
+namespace dstream::detail {
+
+/// New text files of a directory, one partition per file, one record per line.
+class file_input final : public input<std::string> {
+ public:
+  explicit file_input(std::filesystem::path dir) : dir_(std::move(dir)) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir_, ec))
+      throw std::invalid_argument("ds::streaming_context::text_file_stream: \"" + dir_.string() +
+                                  "\" is not a directory");
+  }
+
+  std::string name() const override { return "text_file_stream " + dir_.string(); }
+
+  /// Files present at start are not read (only files moved in later are).
+  void start(const input_env& env) override {
+    std::lock_guard lock(m_);
+    env_.emplace(env);
+    if (restored_) return;  // after recovery, files not in the checkpoint are new
+    for (auto& f : list()) seen_.insert(f);
+  }
+
+  std::optional<rdd<std::string>> take(batch_time t) override {
+    std::vector<std::string> fresh;
+    {
+      std::lock_guard lock(m_);
+      if (auto it = replay_.find(t); it != replay_.end()) {
+        // A batch pending at the crash runs again with the files it had.
+        fresh = std::move(it->second);
+        replay_.erase(it);
+        for (auto& f : fresh) seen_.erase(f);
+      } else {
+        for (auto& f : list())
+          if (!seen_.count(f)) fresh.push_back(f);
+      }
+    }
+    std::sort(fresh.begin(), fresh.end());
+    partitions_of<std::string> parts;
+    for (auto& name : fresh) {
+      auto lines = read(dir_ / name);
+      if (!lines) continue;
+      parts.push_back(std::move(*lines));
+      std::lock_guard lock(m_);
+      seen_.insert(name);
+    }
+    {
+      std::lock_guard lock(m_);
+      auto& log = allocated_[t];
+      for (auto& name : fresh)
+        if (seen_.count(name)) log.push_back(name);
+    }
+    if (parts.empty()) return std::nullopt;
+    return env_->context().make_rdd(std::move(parts));
+  }
+
+  // A checkpoint after batch `done` keeps the files of batches up to `done` as read, and
+  // the files of later (pending) batches per batch, so those batches run again with them.
+  // It also keeps the files of the done batches a window may still reach back to
+  // (`remember_for`): after recovery those batches' rdds are read again for the windows.
+  std::string save(batch_time done) override {
+    std::lock_guard lock(m_);
+    const duration remember = env_ ? env_->remember() : duration(0);
+    const duration batch = env_ ? env_->batch_duration() : duration(0);
+    std::set<std::string> later;
+    files_by_time pending, recent;
+    for (auto& [t, files] : allocated_) {
+      if (t <= done) {
+        if (remember > batch && t > done - remember && !files.empty()) recent[t.milliseconds()] = files;
+        continue;
+      }
+      later.insert(files.begin(), files.end());
+      pending[t.milliseconds()] = files;
+    }
+    std::vector<std::string> read_through;
+    for (auto& f : seen_)
+      if (!later.count(f)) read_through.push_back(f);
+    return serialize(std::tuple(read_through, pending, recent));
+  }
+  void restore(std::string_view bytes) override {
+    auto [read_through, pending, recent] =
+        deserialize<std::tuple<std::vector<std::string>, files_by_time, files_by_time>>(bytes);
+    std::lock_guard lock(m_);
+    seen_ = std::set<std::string>(read_through.begin(), read_through.end());
+    for (auto& [t, files] : pending) {
+      seen_.insert(files.begin(), files.end());
+      replay_[batch_time(t)] = files;
+    }
+    for (auto& [t, files] : recent) allocated_[batch_time(t)] = files;
+    restored_ = true;
+  }
+  /// After recovery, a window reaching back to a batch read before the crash reads its
+  /// files again.
+  std::optional<rdd<std::string>> retake(batch_time t) override {
+    std::vector<std::string> files;
+    {
+      std::lock_guard lock(m_);
+      auto it = allocated_.find(t);
+      if (it == allocated_.end() || !env_) return std::nullopt;
+      files = it->second;
+    }
+    partitions_of<std::string> parts;
+    for (auto& name : files)
+      if (auto lines = read(dir_ / name)) parts.push_back(std::move(*lines));
+    return env_->context().make_rdd(std::move(parts));
+  }
+  void checkpointed(batch_time done) override {
+    std::lock_guard lock(m_);
+    if (env_) allocated_.erase(allocated_.begin(), allocated_.upper_bound(done - env_->remember()));
+  }
+
+ private:
+  std::vector<std::string> list() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir_, ec), end;
+    if (ec) {
+      report("cannot list the directory " + dir_.string() + ": " + ec.message());
+      return out;
+    }
+    for (; it != end; it.increment(ec)) {
+      if (ec) break;
+      std::string name = it->path().filename().string();
+      if (name.empty() || name[0] == '.' || name[0] == '_') continue;
+      std::error_code e2;
+      if (!it->is_regular_file(e2)) continue;
+      out.push_back(std::move(name));
+    }
+    return out;
+  }
+
+  std::optional<std::vector<std::string>> read(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      std::lock_guard lock(m_);
+      if (reported_.insert(p.string()).second)
+        report("cannot read " + p.string() + "; it will be tried again at the next batch");
+      return std::nullopt;
+    }
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      lines.push_back(std::move(line));
+    }
+    if (in.bad()) {
+      report("error while reading " + p.string());
+      return std::nullopt;
+    }
+    return lines;
+  }
+
+  static void report(const std::string& what) { std::cerr << "dstream: text_file_stream: " << what << '\n'; }
+
+  using files_by_time = std::map<std::int64_t, std::vector<std::string>>;
+
+  std::filesystem::path dir_;
+  mutable std::mutex m_;
+  std::optional<input_env> env_;
+  std::set<std::string> seen_;
+  std::set<std::string> reported_;
+  std::map<batch_time, std::vector<std::string>> allocated_;
+  std::map<batch_time, std::vector<std::string>> replay_;
+  bool restored_ = false;
+};
+
+}  // namespace dstream::detail
