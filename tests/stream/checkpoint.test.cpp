@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -69,6 +70,11 @@ std::vector<std::int64_t> checkpoint_times(const fs::path& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 void write_file(const fs::path& p, const std::string& text) {
@@ -550,7 +556,7 @@ TEST_CASE("a corrupt newest checkpoint is reported by path and the previous one 
   CHECK(show(got.at(3000).counts) == show(before.at(2000).counts));
 }
 
-TEST_CASE("when every checkpoint is unusable, get_or_create starts afresh and says why", "[checkpoint]") {
+TEST_CASE("when every checkpoint is unusable, get_or_create throws naming each and keeps them", "[checkpoint]") {
   recovery_setup setup;
   auto& [tmp, files, ckpt, out] = setup;
   auto factory = [&setup] { return setup.pipeline(); };
@@ -558,15 +564,75 @@ TEST_CASE("when every checkpoint is unusable, get_or_create starts afresh and sa
   const auto times = checkpoint_times(ckpt);
   REQUIRE(times == std::vector<std::int64_t>{0, 1000});
   for (auto t : times) write_file(ckpt / ("checkpoint-" + std::to_string(t)) / "data", "garbage");
-  std::string report;
-  std::optional<ds::streaming_context> ssc;
+  std::string message;
+  try {
+    ds::streaming_context::get_or_create(ckpt.string(), factory);
+  } catch (const std::runtime_error& e) {
+    message = e.what();
+  }
+  CHECK_THAT(message, Contains(ckpt.string()) && Contains("cannot be recovered"));
+  for (auto t : times) CHECK_THAT(message, Contains((ckpt / ("checkpoint-" + std::to_string(t)) / "data").string()));
+  // The evidence stays, and a second attempt fails the same way.
+  REQUIRE(checkpoint_times(ckpt) == times);
+  REQUIRE_THROWS_AS(ds::streaming_context::get_or_create(ckpt.string(), factory), std::runtime_error);
+}
+
+TEST_CASE("a corrupt newer checkpoint is renamed aside, never deleted", "[checkpoint]") {
+  recovery_setup setup;
+  auto& [tmp, files, ckpt, out] = setup;
+  auto factory = [&setup] { return setup.pipeline(); };
+  setup.first_run(2);
+  REQUIRE(checkpoint_times(ckpt) == std::vector<std::int64_t>{0, 1000, 2000});
+  write_file(ckpt / "checkpoint-2000" / "data", "garbage");
   {
     cerr_capture capture;
-    ssc.emplace(ds::streaming_context::get_or_create(ckpt.string(), factory));
-    report = capture.text();
+    auto ssc = ds::streaming_context::get_or_create(ckpt.string(), factory);
+    REQUIRE(ssc.recovered());
+    CHECK_THAT(capture.text(), Contains("corrupt-checkpoint-2000"));
   }
-  REQUIRE_FALSE(ssc->recovered());
-  for (auto t : times) CHECK_THAT(report, Contains((ckpt / ("checkpoint-" + std::to_string(t)) / "data").string()));
+  REQUIRE(checkpoint_times(ckpt) == std::vector<std::int64_t>{0, 1000});
+  REQUIRE(read_file(ckpt / "corrupt-checkpoint-2000" / "data") == "garbage");
+}
+
+TEST_CASE("a checkpoint write that fails leaves nothing behind, so the next one can succeed", "[checkpoint]") {
+  stream_test::temp_dir tmp;
+  const fs::path mnt = tmp.path() / "small";
+  fs::create_directories(mnt);
+  const std::string cmd = "mount -t tmpfs -o size=256k tmpfs '" + mnt.string() + "' 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0) {
+    WARN("skipped: mounting a small tmpfs was refused here (needs root)");
+    return;
+  }
+  struct unmount {
+    std::string at;
+    ~unmount() { (void)std::system(("umount '" + at + "'").c_str()); }
+  } guard{mnt.string()};
+  ds::detail::checkpoint_data big;
+  big.states["s"] = std::string(400 * 1024, 'x');  // more than the disk holds
+  REQUIRE_THROWS(ds::detail::write_checkpoint(mnt, big));
+  for (auto& e : fs::directory_iterator(mnt)) FAIL("left behind: " << e.path());
+  ds::detail::checkpoint_data small;
+  small.time_ms = 1000;
+  small.states["s"] = std::string(100 * 1024, 'y');  // fits only if the failed write's space came back
+  REQUIRE_NOTHROW(ds::detail::write_checkpoint(mnt, small));
+  REQUIRE(fs::exists(mnt / "checkpoint-1000" / "data"));
+}
+
+TEST_CASE("start-up removes what a writer that died left in the checkpoint directory", "[checkpoint]") {
+  stream_test::temp_dir tmp;
+  const fs::path dir = tmp.path() / "ckpt";
+  fs::create_directories(dir / ".tmp-checkpoint-5000-99999");
+  write_file(dir / ".tmp-checkpoint-5000-99999" / "data", "half");
+  write_file(dir / ".probe-99999", "ok");
+  auto ssc = stream_test::manual_context();
+  ssc.checkpoint(dir.string());
+  ds::rdd_queue<int> q;
+  ssc.queue_stream(q) | ds::foreach_rdd([](ds::rdd<int>&) {});
+  ssc.start();
+  ssc.stop();
+  REQUIRE_FALSE(fs::exists(dir / ".tmp-checkpoint-5000-99999"));
+  REQUIRE_FALSE(fs::exists(dir / ".probe-99999"));
+  REQUIRE(fs::exists(dir / "checkpoint-0"));
 }
 
 TEST_CASE("a checkpoint written with another batch duration is refused at start", "[checkpoint]") {

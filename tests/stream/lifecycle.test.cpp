@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -258,7 +259,47 @@ TEST_CASE("a user function that throws fails its batch") {
     REQUIRE(seen == std::vector<int>{4});
     REQUIRE(listener.get().completed.at(1).output_failures.empty());
   }
+  SECTION("every waiter hears of it, on every call, also after the stop") {
+    std::vector<std::string> heard(2);
+    std::vector<std::thread> waiters;
+    for (std::size_t i = 0; i < heard.size(); ++i) {
+      waiters.emplace_back([&, i] {
+        try {
+          ssc.await_termination();
+        } catch (const std::exception& e) {
+          heard[i] = e.what();
+        }
+      });
+    }
+    for (auto& w : waiters) w.join();
+    REQUIRE_THAT(heard[0], Contains("bad record 2"));
+    REQUIRE_THAT(heard[1], Contains("bad record 2"));
+    ssc.stop();
+    REQUIRE_THROWS_WITH(ssc.await_termination_or_timeout(1s), Contains("bad record 2"));
+  }
   ssc.stop();
+}
+
+TEST_CASE("stop() from a stage running on the pool throws at once instead of waiting for itself") {
+  auto ssc = manual_context();
+  ds::rdd_queue<int> q;
+  q.push(ssc.context().parallelize(std::vector{1, 2, 3, 4}, 2));
+  std::atomic<int> refused{0};
+  ssc.queue_stream(q) | ds::foreach_rdd([&](ds::rdd<int>& r) {
+    r | ds::foreach([&](int) {
+      try {
+        ssc.stop();
+      } catch (const std::logic_error& e) {
+        if (std::string(e.what()).find("another thread") != std::string::npos) ++refused;
+      }
+    });
+  });
+  ssc.start();
+  run_batch(ssc, 1000, 1000);
+  REQUIRE(refused == 4);
+  REQUIRE(ssc.get_state() == ds::state::active);
+  ssc.stop();
+  REQUIRE(ssc.get_state() == ds::state::stopped);
 }
 
 TEST_CASE("the failure of ds::testing::run's pipeline reaches its caller") {

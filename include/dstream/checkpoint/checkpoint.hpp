@@ -147,14 +147,21 @@ inline void write_checkpoint(const std::filesystem::path& dir, const checkpoint_
   const std::string name = "checkpoint-" + std::to_string(d.time_ms);
   const fs::path tmp = dir / (".tmp-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(tmp, ec);
-  fs::create_directory(tmp, ec);
-  if (ec) throw std::runtime_error("cannot create " + tmp.string() + ": " + ec.message());
-  write_file_durably(tmp / "data", encode_checkpoint(d));
-  sync_directory(tmp);
   const fs::path final_dir = dir / name;
-  fs::remove_all(final_dir, ec);
-  fs::rename(tmp, final_dir, ec);
-  if (ec) throw std::runtime_error("cannot rename " + tmp.string() + " to " + final_dir.string() + ": " + ec.message());
+  try {
+    fs::create_directory(tmp, ec);
+    if (ec) throw std::runtime_error("cannot create " + tmp.string() + ": " + ec.message());
+    write_file_durably(tmp / "data", encode_checkpoint(d));
+    sync_directory(tmp);
+    fs::remove_all(final_dir, ec);
+    fs::rename(tmp, final_dir, ec);
+    if (ec) throw std::runtime_error("cannot rename " + tmp.string() + " to " + final_dir.string() + ": " + ec.message());
+  } catch (...) {
+    // What a failed write leaves would hold disk space every later write needs.
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    throw;
+  }
   sync_directory(dir);
   // Keep the newest few complete ones.
   std::vector<std::pair<std::int64_t, fs::path>> all;
@@ -165,8 +172,24 @@ inline void write_checkpoint(const std::filesystem::path& dir, const checkpoint_
   for (std::size_t i = checkpoints_kept; i < all.size(); ++i) fs::remove_all(all[i].second, ec);
 }
 
-/// The newest checkpoint under `dir` that reads back whole; corrupt ones are reported
-/// (with their path) to `errors` and skipped.
+/// Removes what writers that died left under `dir`: temporary checkpoint directories and
+/// probe files (their names start with `.tmp-checkpoint-` and `.probe-`).
+inline void remove_leftovers(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> gone;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(".tmp-checkpoint-", 0) == 0 || name.rfind(".probe-", 0) == 0) gone.push_back(it->path());
+  }
+  for (auto& p : gone) fs::remove_all(p, ec);
+}
+
+/// The newest checkpoint under `dir` that reads back whole, or nullopt when there is none.
+/// Newer ones that are corrupt are reported with their path and renamed aside
+/// (`corrupt-checkpoint-<ms>`, kept as evidence, never deleted). When checkpoints exist
+/// and none can be used, throws `std::runtime_error` naming each file and its fault, and
+/// changes nothing: a fresh start would silently lose the state they hold.
 inline std::optional<checkpoint_data> read_latest_checkpoint(const std::filesystem::path& dir,
                                                              std::vector<std::string>* errors = nullptr) {
   namespace fs = std::filesystem;
@@ -177,22 +200,36 @@ inline std::optional<checkpoint_data> read_latest_checkpoint(const std::filesyst
     if (auto t = checkpoint_time_of(it->path())) all.emplace_back(*t, it->path());
   }
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::pair<fs::path, std::string>> bad;  // newest first
   for (auto& [t, p] : all) {
     const fs::path file = p / "data";
+    std::optional<checkpoint_data> d;
     try {
       std::ifstream in(file, std::ios::binary);
       if (!in) throw std::runtime_error("cannot be opened");
       std::ostringstream ss;
       ss << in.rdbuf();
-      return decode_checkpoint(ss.str());
+      d = decode_checkpoint(ss.str());
     } catch (const std::exception& e) {
-      std::string msg = "dstream: checkpoint " + file.string() + " is unusable (" + e.what() +
-                        "); falling back to the previous one";
+      bad.emplace_back(p, e.what());
+      continue;
+    }
+    for (auto& [q, why] : bad) {
+      const fs::path aside = q.parent_path() / ("corrupt-" + q.filename().string());
+      fs::remove_all(aside, ec);
+      fs::rename(q, aside, ec);
+      std::string msg = "dstream: checkpoint " + (q / "data").string() + " is unusable (" + why + "); it is kept as " +
+                        aside.string() + " and the previous one, " + p.string() + ", is used";
       std::cerr << msg << '\n';
       if (errors) errors->push_back(msg);
     }
+    return d;
   }
-  return std::nullopt;
+  if (bad.empty()) return std::nullopt;
+  std::string msg = "dstream: no checkpoint in " + dir.string() + " can be used, so the context cannot be recovered:";
+  for (auto& [q, why] : bad) msg += " " + (q / "data").string() + " (" + why + ");";
+  msg += " nothing was changed; move the directory aside to start afresh";
+  throw std::runtime_error(msg);
 }
 
 }  // namespace dstream::detail

@@ -51,6 +51,8 @@ class thread_pool {
 
   /// True on one of this pool's worker threads.
   bool on_worker() const noexcept { return current_pool() == this; }
+  /// True on a worker thread of any pool.
+  static bool on_any_worker() noexcept { return current_pool() != nullptr; }
 
   /// Runs `f(i)` for every `i` in `[0, n)` on the pool and returns when all are done.
   /// Rethrows the first exception a call threw; calls not yet started are then skipped.

@@ -54,6 +54,7 @@ class checkpointer {
       return;
     }
     check_writable();
+    remove_leftovers(dir_);
     bool stateful = false;
     duration slide = batch;
     // Checkpoints fall where every stateful node has just run: a window's state between

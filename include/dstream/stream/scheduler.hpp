@@ -24,6 +24,7 @@
 #include <dstream/checkpoint/checkpoint.hpp>
 #include <dstream/runtime/clock.hpp>
 #include <dstream/runtime/listener.hpp>
+#include <dstream/runtime/pool.hpp>
 #include <dstream/runtime/time.hpp>
 #include <dstream/stream/input.hpp>
 #include <dstream/stream/node.hpp>
@@ -165,9 +166,12 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
 
   /// Stops receiving, (gracefully: processes everything received), stops the threads.
   void stop(bool stop_context, bool gracefully) {
-    if (current_bus == &bus_)
-      throw std::logic_error("ds::streaming_context::stop: called from an output operation, a listener or a receiver "
-                             "event of the same context, which stop() would wait for; call it from another thread");
+    // A library thread cannot wait for the work it is part of: an output or a listener
+    // would wait for its own batch, a stage for the pool it runs on.
+    if (current_bus != nullptr || thread_pool::on_any_worker())
+      throw std::logic_error("ds::streaming_context::stop: called from a thread of the library (an output operation, "
+                             "a stage running on the pool, a listener or a receiver event), which stop() would wait "
+                             "for; call it from another thread (for example: set a flag, and stop from main())");
     {
       std::unique_lock lock(m_);
       if (state_ == ::dstream::state::stopped) return;
@@ -216,7 +220,7 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
     done_cv_.notify_all();
   }
 
-  /// Waits for the stop; rethrows the first batch failure. With a timeout: false when
+  /// Waits for the stop; rethrows the first batch failure (to every caller). With a timeout: false when
   /// the context is still running when it expires.
   bool await(std::optional<duration> timeout) {
     std::unique_lock lock(m_);
@@ -226,11 +230,8 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
     } else {
       stopped_cv_.wait(lock, done);
     }
-    if (error_) {
-      auto e = error_;
-      error_ = nullptr;
-      std::rethrow_exception(e);
-    }
+    // Every waiter, now or later, hears of the failure.
+    if (error_) std::rethrow_exception(error_);
     return true;
   }
 
