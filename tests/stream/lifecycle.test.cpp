@@ -425,3 +425,36 @@ TEST_CASE("a dstream leads back to its streaming context and its context") {
   REQUIRE(view.context().default_parallelism() == 3);
   REQUIRE(s.slide_duration() == 1s);
 }
+
+TEST_CASE("every dstream setting is checked when the context is built") {
+  auto with = [](const std::string& key, const std::string& value) {
+    return ds::conf().master("local[1]").set(key, value);
+  };
+  SECTION("a misspelt key names the nearest known one") {
+    REQUIRE_THROWS_WITH(ds::streaming_context(with("dstream.reciever.max_pending", "10"), 1s),
+                        Contains("dstream.reciever.max_pending") && Contains("did you mean \"dstream.receiver.max_pending\""));
+  }
+  SECTION("booleans are true or false") {
+    REQUIRE_THROWS_WITH(ds::streaming_context(with("dstream.receiver.wal.enable", "yes"), 1s),
+                        Contains("dstream.receiver.wal.enable") && Contains("true or false") && Contains("yes"));
+  }
+  SECTION("choices are checked") {
+    REQUIRE_THROWS_WITH(ds::streaming_context(with("dstream.streaming.clock", "manul"), 1s),
+                        Contains("system|manual") && Contains("manul"));
+  }
+  SECTION("rates are not negative") {
+    REQUIRE_THROWS_WITH(ds::streaming_context(with("dstream.receiver.max_rate", "-10"), 1s),
+                        Contains("dstream.receiver.max_rate") && Contains("-10"));
+  }
+  SECTION("durations have one syntax") {
+    REQUIRE_THROWS_WITH(ds::streaming_context(with("dstream.block_interval", "-5ms"), 1s),
+                        Contains("dstream.block_interval") && Contains("-5ms"));
+    REQUIRE_THROWS_WITH(ds::streaming_context(with("dstream.checkpoint.interval", "ten seconds"), 1s),
+                        Contains("dstream.checkpoint.interval"));
+    REQUIRE_NOTHROW(ds::streaming_context(with("dstream.block_interval", "1.5s"), 1s));
+    REQUIRE_NOTHROW(ds::streaming_context(with("dstream.block_interval", "250"), 1s));
+  }
+  SECTION("settings of other namespaces are left to their owners") {
+    REQUIRE_NOTHROW(ds::streaming_context(with("myapp.anything", "x"), 1s));
+  }
+}

@@ -29,6 +29,7 @@
 #include <dstream/stream/input.hpp>
 #include <dstream/stream/node.hpp>
 #include <dstream/stream/recovery.hpp>
+#include <dstream/stream/settings.hpp>
 
 namespace dstream {
 
@@ -44,6 +45,7 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
 
   streaming_state(::dstream::context ctx, duration batch)
       : ctx_(std::move(ctx)), batch_(batch) {
+    check_settings(ctx_.conf());
     if (batch.count() <= 0)
       throw std::invalid_argument("ds::streaming_context: the batch duration must be positive, got " +
                                   format_duration(batch));
