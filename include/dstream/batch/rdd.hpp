@@ -9,6 +9,7 @@
 // wide operators go through the shuffle (batch/shuffle.hpp).
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -25,12 +26,20 @@
 #include <dstream/batch/stage.hpp>
 #include <dstream/detail/closure.hpp>
 #include <dstream/detail/fusion.hpp>
+#include <dstream/detail/protocol.hpp>
 #include <dstream/detail/traits.hpp>
 
 namespace dstream {
 
 template <class T, class Ops>
 class rdd_expr;
+
+namespace detail {
+/// What an operator of kind `Kind` does to an rdd expression: `to_rdd(expr, op)`, one
+/// specialisation per kind (below).
+template <class Kind>
+struct rdd_apply;
+}  // namespace detail
 
 /// A partitioned, immutable collection of `T` (Spark's `RDD[T]`).
 ///
@@ -101,10 +110,14 @@ class rdd_expr {
   /// What an rdd of this expression holds.
   using value_type = detail::owned_t<element_type>;
 
-  rdd_expr(rdd<T> base, Ops ops) : base_(std::move(base)), ops_(std::move(ops)) {}
+  /// `time_ms`: the batch time operators asking for their `partition_info` see (a stream
+  /// sets it; 0 for a plain rdd).
+  rdd_expr(rdd<T> base, Ops ops, std::int64_t time_ms = 0)
+      : base_(std::move(base)), ops_(std::move(ops)), time_ms_(time_ms) {}
 
   const rdd<T>& base() const noexcept { return base_; }
   const Ops& ops() const noexcept { return ops_; }
+  std::int64_t time_ms() const noexcept { return time_ms_; }
   std::size_t num_partitions() const noexcept { return base_.num_partitions(); }
   const std::shared_ptr<detail::context_state>& state() const noexcept { return base_.state(); }
 
@@ -114,52 +127,129 @@ class rdd_expr {
     if constexpr (n == 0 && std::is_same_v<T, value_type>) {
       return base_;
     } else {
-      return rdd<value_type>(base_.state(), detail::materialize_parts(base_, ops_));
+      return rdd<value_type>(base_.state(), detail::materialize_parts(base_, ops_, time_ms_));
     }
   }
   operator rdd<value_type>() const { return materialize(); }
 
+  /// Applies one operator: what it means is chosen by its kind (detail/protocol.hpp).
   template <class Op>
   auto pipe(Op&& op) const {
-    using O = std::remove_cvref_t<Op>;
-    using category = typename O::category;
-    if constexpr (std::is_same_v<category, detail::narrow_tag>) {
-      auto ops = boost::hana::append(ops_, std::forward<Op>(op));
-      return rdd_expr<T, decltype(ops)>(base_, std::move(ops));
-    } else if constexpr (std::is_same_v<category, detail::action_tag>) {
-      return detail::run_action(base_, ops_, op);
-    } else if constexpr (std::is_same_v<category, detail::combine_tag>) {
-      std::size_t n = op.partitions_or(base_.num_partitions());
-      auto parts = detail::combine_parts(base_, ops_, op, n);
-      using U = typename decltype(parts)::value_type::value_type;
-      return rdd<U>(base_.state(), std::move(parts));
-    } else if constexpr (std::is_same_v<category, detail::cogroup_tag>) {
-      auto left = materialize();
-      auto right = detail::as_rdd(op.other());
-      auto parts = detail::cogroup_rdds<typename O::kind>(left, right, op);
-      using U = typename decltype(parts)::value_type::value_type;
-      return rdd<U>(base_.state(), std::move(parts));
-    } else if constexpr (std::is_same_v<category, detail::union_tag>) {
-      auto left = materialize();
-      auto right = detail::as_rdd(op.other());
-      using R = typename decltype(right)::value_type;
-      static_assert(std::is_same_v<R, value_type>,
-                    "ds::union_with(other): both inputs must have the same element type (named below)");
-      auto parts = left.partitions();
-      parts.insert(parts.end(), right.partitions().begin(), right.partitions().end());
-      return rdd<value_type>(base_.state() ? base_.state() : right.state(), std::move(parts));
-    } else if constexpr (std::is_same_v<category, detail::repartition_tag>) {
-      auto in = materialize();
-      return rdd<value_type>(base_.state(), detail::repartition_parts(in, op.partitions()));
-    } else {
-      static_assert(detail::always_false<O>,
-                    "dstream: this operator applies to a ds::dstream only (windows, state and outputs), not to an rdd");
-    }
+    return detail::rdd_apply<detail::kind_of<Op>>::to_rdd(*this, std::forward<Op>(op));
   }
 
  private:
   rdd<T> base_;
   Ops ops_;
+  std::int64_t time_ms_ = 0;
 };
 
+namespace detail {
+
+/// An rdd from a source that may be an rdd or an rdd expression.
+template <class S>
+auto as_rdd(const S& s) {
+  if constexpr (requires { s.materialize(); }) {
+    return s.materialize();
+  } else {
+    return s;
+  }
+}
+
+template <class U>
+rdd<U> rdd_of_parts(const std::shared_ptr<context_state>& state, partitions_of<U>&& parts) {
+  return rdd<U>(state, std::move(parts));
+}
+
+/// A narrow operator joins the expression's fused operators: nothing runs.
+template <>
+struct rdd_apply<narrow_kind> {
+  template <class T, class Ops, class Op>
+  static auto to_rdd(const rdd_expr<T, Ops>& e, Op&& op) {
+    auto ops = boost::hana::append(e.ops(), std::forward<Op>(op));
+    return rdd_expr<T, decltype(ops)>(e.base(), std::move(ops), e.time_ms());
+  }
+};
+
+/// A counted operator materialises the stage, then numbers its partitions' counts into a
+/// narrow operator over the result.
+template <>
+struct rdd_apply<counted_kind> {
+  template <class T, class Ops, class Op>
+  static auto to_rdd(const rdd_expr<T, Ops>& e, Op&& op) {
+    auto in = e.materialize();
+    std::vector<std::size_t> counts(in.num_partitions());
+    for (std::size_t i = 0; i < counts.size(); ++i) counts[i] = in.partition(i).size();
+    using U = typename decltype(in)::value_type;
+    auto ops = boost::hana::make_tuple(op.bind(std::move(counts)));
+    return rdd_expr<U, decltype(ops)>(std::move(in), std::move(ops), e.time_ms());
+  }
+};
+
+/// An action runs the stage now and returns its value.
+template <>
+struct rdd_apply<action_kind> {
+  template <class T, class Ops, class Op>
+  static decltype(auto) to_rdd(const rdd_expr<T, Ops>& e, const Op& op) {
+    return run_action(e.base(), e.ops(), op, e.time_ms());
+  }
+};
+
+/// A keyed combine runs the stage into the shuffle's map side.
+template <>
+struct rdd_apply<combine_kind> {
+  template <class T, class Ops, class Op>
+  static auto to_rdd(const rdd_expr<T, Ops>& e, const Op& op) {
+    std::size_t n = op.partitions_or(e.num_partitions());
+    return rdd_of_parts(e.state(), combine_parts(e.base(), e.ops(), op, n, e.time_ms()));
+  }
+};
+
+/// A two-input keyed operator groups both inputs by key, then applies its shape.
+template <>
+struct rdd_apply<cogroup_kind> {
+  template <class T, class Ops, class Op>
+  static auto to_rdd(const rdd_expr<T, Ops>& e, const Op& op) {
+    using O = std::remove_cvref_t<Op>;
+    return rdd_of_parts(e.state(), cogroup_rdds<typename O::shape>(e.materialize(), as_rdd(op.other()), op));
+  }
+};
+
+/// A union shares both inputs' partitions: nothing is copied.
+template <>
+struct rdd_apply<union_kind> {
+  template <class T, class Ops, class Op>
+  static auto to_rdd(const rdd_expr<T, Ops>& e, const Op& op) {
+    using V = typename rdd_expr<T, Ops>::value_type;
+    auto left = e.materialize();
+    auto right = as_rdd(op.other());
+    using R = typename decltype(right)::value_type;
+    static_assert(std::is_same_v<R, V>,
+                  "ds::union_with(other): both inputs must have the same element type (named below)");
+    auto parts = left.partitions();
+    parts.insert(parts.end(), right.partitions().begin(), right.partitions().end());
+    return rdd<V>(e.state() ? e.state() : right.state(), std::move(parts));
+  }
+};
+
+/// A repartition materialises the stage, then deals its elements round robin.
+template <>
+struct rdd_apply<repartition_kind> {
+  template <class T, class Ops, class Op>
+  static auto to_rdd(const rdd_expr<T, Ops>& e, const Op& op) {
+    return rdd_of_parts(e.state(), repartition_parts(e.materialize(), op.partitions()));
+  }
+};
+
+/// A stream operator has no meaning on an rdd.
+template <>
+struct rdd_apply<stream_kind> {
+  template <class T, class Ops, class Op>
+  static auto to_rdd(const rdd_expr<T, Ops>&, const Op&) {
+    static_assert(always_false<Op>,
+                  "dstream: this operator applies to a ds::dstream only (windows, state and outputs), not to an rdd");
+  }
+};
+
+}  // namespace detail
 }  // namespace dstream

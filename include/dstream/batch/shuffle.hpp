@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
 #include <type_traits>
 #include <utility>
@@ -51,7 +52,7 @@ struct combine_terminal {
 /// Runs a keyed combine (`reduce_by_key`, `group_by_key`, ...) over the stage `base | ops`
 /// into `n` output partitions (keys placed by `partition_of`).
 template <class T, class Ops, class Op>
-auto combine_parts(const rdd<T>& base, const Ops& ops, const Op& op, std::size_t n) {
+auto combine_parts(const rdd<T>& base, const Ops& ops, const Op& op, std::size_t n, std::int64_t time_ms = 0) {
   using Y = flow_t<T, Ops>;
   using Term = combine_terminal<Op, Y>;
   using K = typename Term::key_type;
@@ -64,7 +65,7 @@ auto combine_parts(const rdd<T>& base, const Ops& ops, const Op& op, std::size_t
   if (n == 0) return out;
   std::vector<Term> maps(m);
   for (auto& t : maps) t.op = &op;
-  run_stage_range(base, ops, maps, 0, m);
+  run_stage_range(base, ops, maps, 0, m, time_ms);
 
   auto emit = [&op](key_map<K, C>& map, std::vector<Out>& dest) {
     dest.reserve(dest.size() + map.size());
@@ -117,16 +118,6 @@ auto combine_parts(const rdd<T>& base, const Ops& ops, const Op& op, std::size_t
 
 // Two-input operators.
 
-/// An rdd from a source that may be an rdd or an rdd expression.
-template <class S>
-auto as_rdd(const S& s) {
-  if constexpr (requires { s.materialize(); }) {
-    return s.materialize();
-  } else {
-    return s;
-  }
-}
-
 /// The grouping both sides of a cogroup go through.
 struct group_op : pair_keyed {
   template <class X>
@@ -155,7 +146,7 @@ struct group_op : pair_keyed {
   }
 };
 
-template <class Kind, class L, class R, class Op>
+template <class Shape, class L, class R, class Op>
 auto cogroup_rdds(const L& left, const R& right, const Op& op) {
   using LE = typename L::value_type;
   using RE = typename R::value_type;
@@ -166,7 +157,7 @@ auto cogroup_rdds(const L& left, const R& right, const Op& op) {
   using W = owned_t<value_t<RE>>;
   static_assert(std::is_same_v<K, owned_t<key_t<RE>>>,
                 "ds::join / ds::cogroup: both inputs must have the same key type (named below)");
-  using Out = typename Kind::template output<K, V, W>;
+  using Out = typename Shape::template output<K, V, W>;
 
   const std::size_t n = op.partitions_or(std::max(left.num_partitions(), right.num_partitions()));
   group_op g;
@@ -187,16 +178,16 @@ auto cogroup_rdds(const L& left, const R& right, const Op& op) {
       auto it = right_index.find(k);
       if (it != right_index.end()) {
         used[it->second] = true;
-        Kind::emit(k, vs, rs[it->second].second, sink);
+        Shape::emit(k, vs, rs[it->second].second, sink);
       } else {
         no_w.clear();
-        Kind::emit(k, vs, no_w, sink);
+        Shape::emit(k, vs, no_w, sink);
       }
     }
     for (std::size_t k = 0; k < rs.size(); ++k) {
       if (used[k]) continue;
       no_v.clear();
-      Kind::emit(rs[k].first, no_v, rs[k].second, sink);
+      Shape::emit(rs[k].first, no_v, rs[k].second, sink);
     }
   };
   for_each_index(left.state(), n, join_part);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -16,6 +17,7 @@
 
 #include <dstream/batch/conf.hpp>
 #include <dstream/detail/fusion.hpp>
+#include <dstream/detail/protocol.hpp>
 #include <dstream/detail/traits.hpp>
 #include <dstream/ops/collect.hpp>
 #include <dstream/runtime/pool.hpp>
@@ -98,12 +100,15 @@ void for_each_index(const std::shared_ptr<context_state>& s, std::size_t n, F&& 
 }
 
 /// Runs a stage over the partitions `[begin, end)` of `base`: `terms[i]` receives
-/// partition i through the fused operators `ops`.
+/// partition i through the fused operators `ops`. `time_ms` is the batch time operators
+/// asking for their `partition_info` see (0 outside a stream).
 template <class T, class Ops, class Term>
 void run_stage_range(const rdd<T>& base, const Ops& ops, std::vector<Term>& terms, std::size_t begin,
-                     std::size_t end) {
-  for_each_index(base.state(), end - begin,
-                 [&](std::size_t k) { run_partition<T>(base.partition(begin + k), ops, terms[begin + k]); });
+                     std::size_t end, std::int64_t time_ms = 0) {
+  for_each_index(base.state(), end - begin, [&](std::size_t k) {
+    const partition_info info{begin + k, time_ms};
+    run_partition<T>(base.partition(begin + k), ops, terms[begin + k], info);
+  });
 }
 
 template <class Op, class Y>
@@ -111,11 +116,10 @@ concept incremental_action = requires(const Op& op, const std::vector<typename O
   { op.template enough<Y>(done) } -> std::convertible_to<bool>;
 };
 
-/// Runs an action: one terminal per partition, then the action's result from them. An
-/// action that can stop early (`take`) runs one partition, then four times as many each
-/// round, as Spark does.
+/// Runs the stage of an action: one terminal per partition run. An action that can stop
+/// early (`take`) runs one partition, then four times as many each round, as Spark does.
 template <class T, class Ops, class Action>
-decltype(auto) run_action(const rdd<T>& base, const Ops& ops, const Action& action) {
+auto run_terminals(const rdd<T>& base, const Ops& ops, const Action& action, std::int64_t time_ms = 0) {
   using Y = flow_t<T, Ops>;
   using Term = typename Action::template terminal<Y>;
   const std::size_t n = base.num_partitions();
@@ -127,16 +131,23 @@ decltype(auto) run_action(const rdd<T>& base, const Ops& ops, const Action& acti
     std::size_t step = 1;
     while (done < n) {
       std::size_t end = std::min(n, done + step);
-      run_stage_range(base, ops, terms, done, end);
+      run_stage_range(base, ops, terms, done, end, time_ms);
       done = end;
       if (action.template enough<Y>(terms)) break;
       step *= 4;
     }
     terms.erase(terms.begin() + static_cast<std::ptrdiff_t>(done), terms.end());
   } else {
-    run_stage_range(base, ops, terms, 0, n);
+    run_stage_range(base, ops, terms, 0, n, time_ms);
   }
-  return action.template result<Y>(std::move(terms));
+  return terms;
+}
+
+/// Runs an action: its terminals, then its result from them.
+template <class T, class Ops, class Action>
+decltype(auto) run_action(const rdd<T>& base, const Ops& ops, const Action& action, std::int64_t time_ms = 0) {
+  using Y = flow_t<T, Ops>;
+  return action.template result<Y>(run_terminals(base, ops, action, time_ms));
 }
 
 /// Partitions of owned elements, ready to become an rdd.
@@ -145,12 +156,12 @@ using partitions_of = std::vector<std::vector<U>>;
 
 /// Runs the stage and keeps every element: the partitions of the materialised rdd.
 template <class T, class Ops>
-auto materialize_parts(const rdd<T>& base, const Ops& ops) {
+auto materialize_parts(const rdd<T>& base, const Ops& ops, std::int64_t time_ms = 0) {
   using Y = flow_t<T, Ops>;
   using Term = collect_t::terminal<Y>;
   const std::size_t n = base.num_partitions();
   std::vector<Term> terms(n);
-  run_stage_range(base, ops, terms, 0, n);
+  run_stage_range(base, ops, terms, 0, n, time_ms);
   partitions_of<owned_t<Y>> parts(n);
   for (std::size_t i = 0; i < n; ++i) parts[i] = std::move(terms[i].out);
   return parts;

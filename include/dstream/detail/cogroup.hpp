@@ -1,6 +1,6 @@
 #pragma once
-// The two-input keyed operators (join, the outer joins, cogroup) share one shape: both
-// inputs are grouped by key into the same partitions, then a "kind" turns each key's two
+// The two-input keyed operators (join, the outer joins, cogroup) share one closure: both
+// inputs are grouped by key into the same partitions, then a "shape" turns each key's two
 // groups of values into output elements.
 
 #include <cstddef>
@@ -15,11 +15,11 @@
 
 namespace dstream::detail {
 
-template <class Other, class Kind>
+template <class Other, class Shape>
 class cogroup_op : public op_base, public partitioned {
  public:
-  using category = cogroup_tag;
-  using kind = Kind;
+  using kind = cogroup_kind;
+  using shape = Shape;
 
   cogroup_op(Other other, std::size_t n) : partitioned{n}, other_(std::move(other)) {}
 
@@ -28,7 +28,7 @@ class cogroup_op : public op_base, public partitioned {
   /// The same operator with another right-hand input (a dstream operator applies to the
   /// right-hand rdd of each batch this way).
   template <class O>
-  cogroup_op<std::remove_cvref_t<O>, Kind> with_other(O&& o) const {
+  cogroup_op<std::remove_cvref_t<O>, Shape> with_other(O&& o) const {
     return {std::forward<O>(o), partitions};
   }
 
@@ -36,7 +36,7 @@ class cogroup_op : public op_base, public partitioned {
   Other other_;
 };
 
-struct join_kind {
+struct join_shape {
   static constexpr const char* name = "ds::join";
   template <class K, class V, class W>
   using output = std::pair<K, std::pair<V, W>>;
@@ -47,7 +47,7 @@ struct join_kind {
   }
 };
 
-struct left_outer_join_kind {
+struct left_outer_join_shape {
   static constexpr const char* name = "ds::left_outer_join";
   template <class K, class V, class W>
   using output = std::pair<K, std::pair<V, std::optional<W>>>;
@@ -60,7 +60,7 @@ struct left_outer_join_kind {
   }
 };
 
-struct right_outer_join_kind {
+struct right_outer_join_shape {
   static constexpr const char* name = "ds::right_outer_join";
   template <class K, class V, class W>
   using output = std::pair<K, std::pair<std::optional<V>, W>>;
@@ -74,7 +74,7 @@ struct right_outer_join_kind {
   }
 };
 
-struct full_outer_join_kind {
+struct full_outer_join_shape {
   static constexpr const char* name = "ds::full_outer_join";
   template <class K, class V, class W>
   using output = std::pair<K, std::pair<std::optional<V>, std::optional<W>>>;
@@ -91,7 +91,7 @@ struct full_outer_join_kind {
   }
 };
 
-struct cogroup_kind {
+struct cogroup_shape {
   static constexpr const char* name = "ds::cogroup";
   template <class K, class V, class W>
   using output = std::pair<K, std::pair<std::vector<V>, std::vector<W>>>;
@@ -101,12 +101,19 @@ struct cogroup_kind {
   }
 };
 
-template <class Kind>
-struct cogroup_fn {
+/// The object behind `ds::join`, `ds::cogroup`, ...: `name(other [, n])`.
+template <class Shape>
+struct two_input_fn {
   template <class Other>
   auto operator()(Other&& other, std::size_t num_partitions = 0) const {
-    return cogroup_op<std::remove_cvref_t<Other>, Kind>(std::forward<Other>(other), num_partitions);
+    return cogroup_op<std::remove_cvref_t<Other>, Shape>(std::forward<Other>(other), num_partitions);
   }
 };
+
+struct join_fn : two_input_fn<join_shape> {};
+struct left_outer_join_fn : two_input_fn<left_outer_join_shape> {};
+struct right_outer_join_fn : two_input_fn<right_outer_join_shape> {};
+struct full_outer_join_fn : two_input_fn<full_outer_join_shape> {};
+struct cogroup_fn : two_input_fn<cogroup_shape> {};
 
 }  // namespace dstream::detail

@@ -4,8 +4,10 @@
 //
 // A sink has `push(x)` (called once per element, calls its downstream zero or more times)
 // and `finish()` (called once at the end of the partition). Narrow operators provide
-// `out<X>` (the type they push when given an `X`) and `sink(down)`; partition-level ones
-// (glom, map_partitions) also provide `run_whole(span, down)`, used when they come first.
+// `out<X>` (the type they push when given an `X`) and `sink(down)`, or `sink(down, info)`
+// when they need the partition's `partition_info` (it is passed to those only, by
+// reference, once per partition); partition-level ones (glom, map_partitions) also provide
+// `run_whole(span, down)`, used when they come first. See detail/protocol.hpp.
 
 #include <cstddef>
 #include <span>
@@ -16,6 +18,7 @@
 #include <boost/hana/length.hpp>
 #include <boost/hana/tuple.hpp>
 
+#include <dstream/detail/protocol.hpp>
 #include <dstream/detail/traits.hpp>
 
 namespace dstream::detail {
@@ -51,21 +54,27 @@ struct ref_sink {
 /// Builds the sink of operators `I..` of `ops` around `down`, for `X` pushed into operator
 /// `I`: types flow left to right, sinks nest right to left.
 template <class X, std::size_t I, class Tuple, class Down>
-auto fuse_from(const Tuple& ops, Down down) {
+auto fuse_from(const Tuple& ops, Down down, const partition_info& info) {
   constexpr std::size_t n = decltype(boost::hana::length(ops))::value;
   if constexpr (I == n) {
     return down;
   } else {
     const auto& op = boost::hana::at_c<I>(ops);
-    using Y = typename std::remove_cvref_t<decltype(op)>::template out<X>;
-    return op.template sink<X>(fuse_from<Y, I + 1>(ops, std::move(down)));
+    using Op = std::remove_cvref_t<decltype(op)>;
+    using Y = typename Op::template out<X>;
+    auto next = fuse_from<Y, I + 1>(ops, std::move(down), info);
+    if constexpr (context_aware<Op, X, decltype(next)>) {
+      return op.template sink<X>(std::move(next), info);
+    } else {
+      return op.template sink<X>(std::move(next));
+    }
   }
 }
 
 /// The fused sink of all operators of `ops` for `X` pushed in.
 template <class X, class Tuple, class Down>
-auto fuse(const Tuple& ops, Down down) {
-  return fuse_from<X, 0>(ops, std::move(down));
+auto fuse(const Tuple& ops, Down down, const partition_info& info) {
+  return fuse_from<X, 0>(ops, std::move(down), info);
 }
 
 template <class Op>
@@ -76,7 +85,7 @@ concept whole_partition_terminal = requires(Term& t, std::span<const T> s) { t.w
 
 /// Runs one partition through the fused operators into `term`, in place.
 template <class T, class Tuple, class Term>
-void run_partition_in_place(std::span<const T> part, const Tuple& ops, Term& term) {
+void run_partition_in_place(std::span<const T> part, const Tuple& ops, Term& term, const partition_info& info) {
   constexpr std::size_t n = decltype(boost::hana::length(ops))::value;
   if constexpr (n == 0) {
     if constexpr (whole_partition_terminal<Term, T>) {
@@ -89,11 +98,11 @@ void run_partition_in_place(std::span<const T> part, const Tuple& ops, Term& ter
     // A partition-level operator first sees the partition itself: no copy.
     const auto& first = boost::hana::at_c<0>(ops);
     using Y = typename std::remove_cvref_t<decltype(first)>::template out<const T&>;
-    auto down = fuse_from<Y, 1>(ops, ref_sink<Term>{&term});
+    auto down = fuse_from<Y, 1>(ops, ref_sink<Term>{&term}, info);
     first.run_whole(part, down);
     down.finish();
   } else {
-    auto sink = fuse<const T&>(ops, ref_sink<Term>{&term});
+    auto sink = fuse<const T&>(ops, ref_sink<Term>{&term}, info);
     for (const T& x : part) sink.push(x);
     sink.finish();
   }
@@ -106,13 +115,13 @@ void run_partition_in_place(std::span<const T> part, const Tuple& ops, Term& ter
 /// updating them in place from several threads would bounce their shared cache lines
 /// between cores (a count on two threads then ran slower than half the one-thread time).
 template <class T, class Tuple, class Term>
-void run_partition(std::span<const T> part, const Tuple& ops, Term& term) {
+void run_partition(std::span<const T> part, const Tuple& ops, Term& term, const partition_info& info = {}) {
   if constexpr (std::is_move_constructible_v<Term> && std::is_move_assignable_v<Term>) {
     Term local = std::move(term);
-    run_partition_in_place<T>(part, ops, local);
+    run_partition_in_place<T>(part, ops, local, info);
     term = std::move(local);
   } else {
-    run_partition_in_place<T>(part, ops, term);
+    run_partition_in_place<T>(part, ops, term, info);
   }
 }
 

@@ -59,7 +59,7 @@ void register_output(const dstream<T>& s, std::string name, F f) {
 template <class F>
 class foreach_rdd_t : public detail::op_base {
  public:
-  using category = detail::stream_tag;
+  using kind = detail::stream_kind;
   explicit foreach_rdd_t(F f) : f_(std::move(f)) {}
 
   template <class T>
@@ -81,14 +81,16 @@ class foreach_rdd_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
 struct foreach_rdd_fn {
   template <class F>
   auto operator()(F&& f) const {
     return foreach_rdd_t<std::decay_t<F>>(std::forward<F>(f));
   }
 };
+}  // namespace detail
 /// See `foreach_rdd_t`.
-inline constexpr foreach_rdd_fn foreach_rdd{};
+inline constexpr detail::foreach_rdd_fn foreach_rdd{};
 
 /// Output: prints the first `n` elements of every batch in Spark's format: a line of 43
 /// `-`, `Time: <ms> ms`, a line of 43 `-`, the elements one a line, `...` when there are
@@ -99,7 +101,7 @@ inline constexpr foreach_rdd_fn foreach_rdd{};
 /// Example: `counts | ds::pprint();`
 class pprint_t : public detail::op_base {
  public:
-  using category = detail::stream_tag;
+  using kind = detail::stream_kind;
   pprint_t(std::size_t n, std::ostream& os) : n_(n), os_(&os) {}
 
   template <class T>
@@ -123,8 +125,20 @@ class pprint_t : public detail::op_base {
   std::ostream* os_;
 };
 
+namespace detail {
+/// `ds::pprint(n, os)` makes the closure; `ds::pprint` alone is the closure with the defaults.
+struct pprint_fn : op_base {
+  using kind = stream_kind;
+  pprint_t operator()(std::size_t n = 10, std::ostream& os = std::cout) const { return pprint_t(n, os); }
+  template <class T>
+  void apply(const dstream<T>& s) const {
+    (*this)().apply(s);
+  }
+};
+}  // namespace detail
+
 /// See `pprint_t`.
-inline pprint_t pprint(std::size_t n = 10, std::ostream& os = std::cout) { return pprint_t(n, os); }
+inline constexpr detail::pprint_fn pprint{};
 
 namespace detail {
 
@@ -179,7 +193,7 @@ void write_text_files(const rdd<T>& r, const std::filesystem::path& dir) {
 /// Example: `counts | ds::save_as_text_files("out/counts", "txt");`
 class save_as_text_files_t : public detail::op_base {
  public:
-  using category = detail::stream_tag;
+  using kind = detail::stream_kind;
   save_as_text_files_t(std::string prefix, std::string suffix)
       : prefix_(std::move(prefix)), suffix_(std::move(suffix)) {
     if (prefix_.empty()) throw std::invalid_argument("ds::save_as_text_files: the prefix is empty");
@@ -204,9 +218,15 @@ class save_as_text_files_t : public detail::op_base {
   std::string suffix_;
 };
 
+namespace detail {
+struct save_as_text_files_fn {
+  save_as_text_files_t operator()(std::string prefix, std::string suffix = "") const {
+    return save_as_text_files_t(std::move(prefix), std::move(suffix));
+  }
+};
+}  // namespace detail
+
 /// See `save_as_text_files_t`.
-inline save_as_text_files_t save_as_text_files(std::string prefix, std::string suffix = "") {
-  return save_as_text_files_t(std::move(prefix), std::move(suffix));
-}
+inline constexpr detail::save_as_text_files_fn save_as_text_files{};
 
 }  // namespace dstream

@@ -18,7 +18,7 @@ namespace dstream {
 /// Example: `std::vector<int> v = nums | ds::map(twice) | ds::collect();`
 class collect_t : public detail::op_base {
  public:
-  using category = detail::action_tag;
+  using kind = detail::action_kind;
 
   template <class Y>
   struct terminal {
@@ -51,7 +51,13 @@ class collect_t : public detail::op_base {
   }
 };
 
+namespace detail {
+struct collect_fn {
+  constexpr collect_t operator()() const noexcept { return collect_t(); }
+};
+}  // namespace detail
+
 /// See `collect_t`.
-inline constexpr collect_t collect() { return {}; }
+inline constexpr detail::collect_fn collect{};
 
 }  // namespace dstream

@@ -26,7 +26,7 @@ namespace dstream {
 template <class Create, class MergeValue, class MergeCombiners>
 class combine_by_key_t : public detail::op_base, public detail::pair_keyed, public detail::partitioned {
  public:
-  using category = detail::combine_tag;
+  using kind = detail::combine_kind;
 
   combine_by_key_t(Create c, MergeValue mv, MergeCombiners mc, std::size_t n)
       : partitioned{n}, create_(std::move(c)), merge_value_(std::move(mv)), merge_combiners_(std::move(mc)) {}
@@ -80,6 +80,7 @@ class combine_by_key_t : public detail::op_base, public detail::pair_keyed, publ
   MergeCombiners merge_combiners_;
 };
 
+namespace detail {
 struct combine_by_key_fn {
   template <class C, class MV, class MC>
   auto operator()(C&& create, MV&& merge_value, MC&& merge_combiners, std::size_t num_partitions = 0) const {
@@ -87,7 +88,8 @@ struct combine_by_key_fn {
         std::forward<C>(create), std::forward<MV>(merge_value), std::forward<MC>(merge_combiners), num_partitions);
   }
 };
+}  // namespace detail
 /// See `combine_by_key_t`.
-inline constexpr combine_by_key_fn combine_by_key{};
+inline constexpr detail::combine_by_key_fn combine_by_key{};
 
 }  // namespace dstream

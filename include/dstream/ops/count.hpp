@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -16,7 +17,7 @@ namespace dstream {
 /// Example: `std::int64_t n = words | ds::count();`
 class count_t : public detail::op_base {
  public:
-  using category = detail::action_tag;
+  using kind = detail::action_kind;
 
   struct terminal_t {
     std::int64_t n = 0;
@@ -42,9 +43,20 @@ class count_t : public detail::op_base {
     for (const auto& p : parts) n += p.n;
     return n;
   }
+  /// On a dstream: the batch's count, also for an empty batch (as Spark's `DStream.count`).
+  template <class Y>
+  std::optional<std::int64_t> per_batch(std::vector<terminal_t>&& parts) const noexcept {
+    return result<Y>(std::move(parts));
+  }
 };
 
+namespace detail {
+struct count_fn {
+  constexpr count_t operator()() const noexcept { return count_t(); }
+};
+}  // namespace detail
+
 /// See `count_t`.
-inline constexpr count_t count() { return {}; }
+inline constexpr detail::count_fn count{};
 
 }  // namespace dstream

@@ -18,7 +18,7 @@ namespace dstream {
 /// Example: `words | ds::count_by_value()`
 class count_by_value_t : public detail::op_base, public detail::element_keyed, public detail::partitioned {
  public:
-  using category = detail::combine_tag;
+  using kind = detail::combine_kind;
 
   explicit count_by_value_t(std::size_t n) : partitioned{n} {}
 
@@ -44,7 +44,13 @@ class count_by_value_t : public detail::op_base, public detail::element_keyed, p
   }
 };
 
+namespace detail {
+struct count_by_value_fn {
+  count_by_value_t operator()(std::size_t num_partitions = 0) const { return count_by_value_t(num_partitions); }
+};
+}  // namespace detail
+
 /// See `count_by_value_t`.
-inline count_by_value_t count_by_value(std::size_t num_partitions = 0) { return count_by_value_t(num_partitions); }
+inline constexpr detail::count_by_value_fn count_by_value{};
 
 }  // namespace dstream

@@ -17,7 +17,7 @@ namespace dstream {
 /// Example: `words | ds::distinct()`
 class distinct_t : public detail::op_base, public detail::element_keyed, public detail::partitioned {
  public:
-  using category = detail::combine_tag;
+  using kind = detail::combine_kind;
 
   explicit distinct_t(std::size_t n) : partitioned{n} {}
 
@@ -42,7 +42,13 @@ class distinct_t : public detail::op_base, public detail::element_keyed, public 
   }
 };
 
+namespace detail {
+struct distinct_fn {
+  distinct_t operator()(std::size_t num_partitions = 0) const { return distinct_t(num_partitions); }
+};
+}  // namespace detail
+
 /// See `distinct_t`.
-inline distinct_t distinct(std::size_t num_partitions = 0) { return distinct_t(num_partitions); }
+inline constexpr detail::distinct_fn distinct{};
 
 }  // namespace dstream

@@ -17,7 +17,7 @@ namespace dstream {
 template <class P>
 class filter_t : public detail::op_base {
  public:
-  using category = detail::narrow_tag;
+  using kind = detail::narrow_kind;
 
   explicit filter_t(P p) : p_(std::move(p)) {}
 
@@ -57,7 +57,11 @@ class filter_t : public detail::op_base {
   P p_;
 };
 
+namespace detail {
+struct filter_fn : op_of<filter_t> {};
+}  // namespace detail
+
 /// See `filter_t`.
-inline constexpr detail::op_of<filter_t> filter{};
+inline constexpr detail::filter_fn filter{};
 
 }  // namespace dstream

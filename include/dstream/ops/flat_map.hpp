@@ -19,7 +19,7 @@ namespace dstream {
 template <class F>
 class flat_map_t : public detail::op_base {
  public:
-  using category = detail::narrow_tag;
+  using kind = detail::narrow_kind;
 
   explicit flat_map_t(F f) : f_(std::move(f)) {}
 
@@ -61,7 +61,11 @@ class flat_map_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
+struct flat_map_fn : op_of<flat_map_t> {};
+}  // namespace detail
+
 /// See `flat_map_t`.
-inline constexpr detail::op_of<flat_map_t> flat_map{};
+inline constexpr detail::flat_map_fn flat_map{};
 
 }  // namespace dstream

@@ -20,7 +20,7 @@ namespace dstream {
 template <class F>
 class flat_map_values_t : public detail::op_base {
  public:
-  using category = detail::narrow_tag;
+  using kind = detail::narrow_kind;
 
   explicit flat_map_values_t(F f) : f_(std::move(f)) {}
 
@@ -68,7 +68,11 @@ class flat_map_values_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
+struct flat_map_values_fn : op_of<flat_map_values_t> {};
+}  // namespace detail
+
 /// See `flat_map_values_t`.
-inline constexpr detail::op_of<flat_map_values_t> flat_map_values{};
+inline constexpr detail::flat_map_values_fn flat_map_values{};
 
 }  // namespace dstream

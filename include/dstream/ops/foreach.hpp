@@ -20,7 +20,7 @@ namespace dstream {
 template <class F>
 class foreach_t : public detail::op_base {
  public:
-  using category = detail::action_tag;
+  using kind = detail::action_kind;
 
   explicit foreach_t(F f) : f_(std::move(f)) {}
 
@@ -46,8 +46,12 @@ class foreach_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
+struct foreach_fn : op_of<foreach_t> {};
+}  // namespace detail
+
 /// See `foreach_t`.
-inline constexpr detail::op_of<foreach_t> foreach{};
+inline constexpr detail::foreach_fn foreach{};
 
 /// Action: calls `f` once per partition with a span of its elements, partitions in
 /// parallel on the pool; `f` is called for empty partitions too.
@@ -58,7 +62,7 @@ inline constexpr detail::op_of<foreach_t> foreach{};
 template <class F>
 class foreach_partition_t : public detail::op_base {
  public:
-  using category = detail::action_tag;
+  using kind = detail::action_kind;
 
   explicit foreach_partition_t(F f) : f_(std::move(f)) {}
 
@@ -98,7 +102,11 @@ class foreach_partition_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
+struct foreach_partition_fn : op_of<foreach_partition_t> {};
+}  // namespace detail
+
 /// See `foreach_partition_t`.
-inline constexpr detail::op_of<foreach_partition_t> foreach_partition{};
+inline constexpr detail::foreach_partition_fn foreach_partition{};
 
 }  // namespace dstream

@@ -18,7 +18,7 @@ namespace dstream {
 /// Example: `ctx.parallelize(v, 4) | ds::glom()` has 4 elements.
 class glom_t : public detail::op_base {
  public:
-  using category = detail::narrow_tag;
+  using kind = detail::narrow_kind;
   using partition_level = void;
 
   template <class X>
@@ -52,7 +52,13 @@ class glom_t : public detail::op_base {
   }
 };
 
+namespace detail {
+struct glom_fn {
+  constexpr glom_t operator()() const noexcept { return glom_t(); }
+};
+}  // namespace detail
+
 /// See `glom_t`.
-inline constexpr glom_t glom() { return {}; }
+inline constexpr detail::glom_fn glom{};
 
 }  // namespace dstream

@@ -20,7 +20,7 @@ namespace dstream {
 /// Example: `pairs | ds::group_by_key()`
 class group_by_key_t : public detail::op_base, public detail::pair_keyed, public detail::partitioned {
  public:
-  using category = detail::combine_tag;
+  using kind = detail::combine_kind;
 
   explicit group_by_key_t(std::size_t n) : partitioned{n} {}
 
@@ -59,7 +59,13 @@ class group_by_key_t : public detail::op_base, public detail::pair_keyed, public
   }
 };
 
+namespace detail {
+struct group_by_key_fn {
+  group_by_key_t operator()(std::size_t num_partitions = 0) const { return group_by_key_t(num_partitions); }
+};
+}  // namespace detail
+
 /// See `group_by_key_t`.
-inline group_by_key_t group_by_key(std::size_t num_partitions = 0) { return group_by_key_t(num_partitions); }
+inline constexpr detail::group_by_key_fn group_by_key{};
 
 }  // namespace dstream

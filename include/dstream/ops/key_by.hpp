@@ -17,7 +17,7 @@ namespace dstream {
 template <class F>
 class key_by_t : public detail::op_base {
  public:
-  using category = detail::narrow_tag;
+  using kind = detail::narrow_kind;
 
   explicit key_by_t(F f) : f_(std::move(f)) {}
 
@@ -58,7 +58,11 @@ class key_by_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
+struct key_by_fn : op_of<key_by_t> {};
+}  // namespace detail
+
 /// See `key_by_t`.
-inline constexpr detail::op_of<key_by_t> key_by{};
+inline constexpr detail::key_by_fn key_by{};
 
 }  // namespace dstream

@@ -17,7 +17,7 @@ namespace dstream {
 template <class F>
 class map_t : public detail::op_base {
  public:
-  using category = detail::narrow_tag;
+  using kind = detail::narrow_kind;
 
   explicit map_t(F f) : f_(std::move(f)) {}
 
@@ -55,7 +55,11 @@ class map_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
+struct map_fn : op_of<map_t> {};
+}  // namespace detail
+
 /// See `map_t`.
-inline constexpr detail::op_of<map_t> map{};
+inline constexpr detail::map_fn map{};
 
 }  // namespace dstream

@@ -23,7 +23,7 @@ namespace dstream {
 template <class F>
 class map_partitions_t : public detail::op_base {
  public:
-  using category = detail::narrow_tag;
+  using kind = detail::narrow_kind;
   using partition_level = void;
 
   explicit map_partitions_t(F f) : f_(std::move(f)) {}
@@ -88,7 +88,11 @@ class map_partitions_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
+struct map_partitions_fn : op_of<map_partitions_t> {};
+}  // namespace detail
+
 /// See `map_partitions_t`.
-inline constexpr detail::op_of<map_partitions_t> map_partitions{};
+inline constexpr detail::map_partitions_fn map_partitions{};
 
 }  // namespace dstream

@@ -17,7 +17,7 @@ namespace dstream {
 template <class F>
 class map_values_t : public detail::op_base {
  public:
-  using category = detail::narrow_tag;
+  using kind = detail::narrow_kind;
 
   explicit map_values_t(F f) : f_(std::move(f)) {}
 
@@ -61,7 +61,11 @@ class map_values_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
+struct map_values_fn : op_of<map_values_t> {};
+}  // namespace detail
+
 /// See `map_values_t`.
-inline constexpr detail::op_of<map_values_t> map_values{};
+inline constexpr detail::map_values_fn map_values{};
 
 }  // namespace dstream

@@ -56,7 +56,7 @@ concept has_identity = requires { identity_of<F, T>::value; };
 template <class F>
 class reduce_t : public detail::op_base {
  public:
-  using category = detail::action_tag;
+  using kind = detail::action_kind;
 
   explicit reduce_t(F f) : f_(std::move(f)) {}
 
@@ -109,9 +109,10 @@ class reduce_t : public detail::op_base {
     (void)check<Y>{};
     return terminal<Y>{&f_};
   }
-  /// The reduction of the partitions' results, nullopt when there was no element.
+  /// The reduction of the partitions' results, nullopt when there was no element; on a
+  /// dstream, the batch's one element (none for an empty batch).
   template <class Y>
-  std::optional<detail::owned_t<Y>> partial_result(std::vector<terminal<Y>>&& parts) const {
+  std::optional<detail::owned_t<Y>> per_batch(std::vector<terminal<Y>>&& parts) const {
     std::optional<detail::owned_t<Y>> acc;
     for (auto& p : parts) {
       auto r = std::move(p).take();
@@ -126,7 +127,7 @@ class reduce_t : public detail::op_base {
   }
   template <class Y>
   detail::owned_t<Y> result(std::vector<terminal<Y>>&& parts) const {
-    auto acc = partial_result<Y>(std::move(parts));
+    auto acc = per_batch<Y>(std::move(parts));
     if (!acc) throw std::out_of_range("ds::reduce(f): the rdd has no elements to reduce");
     return std::move(*acc);
   }
@@ -137,7 +138,11 @@ class reduce_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
+struct reduce_fn : op_of<reduce_t> {};
+}  // namespace detail
+
 /// See `reduce_t`.
-inline constexpr detail::op_of<reduce_t> reduce{};
+inline constexpr detail::reduce_fn reduce{};
 
 }  // namespace dstream

@@ -23,7 +23,7 @@ namespace dstream {
 template <class F>
 class reduce_by_key_t : public detail::op_base, public detail::pair_keyed, public detail::partitioned {
  public:
-  using category = detail::combine_tag;
+  using kind = detail::combine_kind;
 
   reduce_by_key_t(F f, std::size_t n) : partitioned{n}, f_(std::move(f)) {}
 
@@ -77,13 +77,15 @@ class reduce_by_key_t : public detail::op_base, public detail::pair_keyed, publi
   F f_;
 };
 
+namespace detail {
 struct reduce_by_key_fn {
   template <class F>
   auto operator()(F&& f, std::size_t num_partitions = 0) const {
     return reduce_by_key_t<std::decay_t<F>>(std::forward<F>(f), num_partitions);
   }
 };
+}  // namespace detail
 /// See `reduce_by_key_t`.
-inline constexpr reduce_by_key_fn reduce_by_key{};
+inline constexpr detail::reduce_by_key_fn reduce_by_key{};
 
 }  // namespace dstream

@@ -15,7 +15,7 @@ namespace dstream {
 /// Example: `lines | ds::repartition(8)`
 class repartition_t : public detail::op_base {
  public:
-  using category = detail::repartition_tag;
+  using kind = detail::repartition_kind;
 
   explicit repartition_t(std::size_t n) : n_(n) {
     if (n == 0) throw std::invalid_argument("ds::repartition(n): n must be at least 1");
@@ -26,7 +26,13 @@ class repartition_t : public detail::op_base {
   std::size_t n_;
 };
 
+namespace detail {
+struct repartition_fn {
+  repartition_t operator()(std::size_t n) const { return repartition_t(n); }
+};
+}  // namespace detail
+
 /// See `repartition_t`.
-inline repartition_t repartition(std::size_t n) { return repartition_t(n); }
+inline constexpr detail::repartition_fn repartition{};
 
 }  // namespace dstream

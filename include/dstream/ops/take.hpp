@@ -19,7 +19,7 @@ namespace dstream {
 /// Example: `auto top = sorted | ds::take(3);`
 class take_t : public detail::op_base {
  public:
-  using category = detail::action_tag;
+  using kind = detail::action_kind;
 
   explicit take_t(std::size_t n) : n_(n) {}
 
@@ -60,8 +60,14 @@ class take_t : public detail::op_base {
   std::size_t n_;
 };
 
+namespace detail {
+struct take_fn {
+  take_t operator()(std::size_t n) const { return take_t(n); }
+};
+}  // namespace detail
+
 /// See `take_t`.
-inline take_t take(std::size_t n) { return take_t(n); }
+inline constexpr detail::take_fn take{};
 
 /// Action: the first element; throws `std::out_of_range` when there is none.
 ///
@@ -79,7 +85,13 @@ class first_t : public take_t {
   }
 };
 
+namespace detail {
+struct first_fn {
+  first_t operator()() const { return first_t(); }
+};
+}  // namespace detail
+
 /// See `first_t`.
-inline first_t first() { return {}; }
+inline constexpr detail::first_fn first{};
 
 }  // namespace dstream

@@ -31,6 +31,13 @@ class streaming_context;
 template <class T, class Ops>
 class dstream_expr;
 
+namespace detail {
+/// What an operator of kind `Kind` does to a dstream expression: `to_dstream(expr, op)`,
+/// one specialisation per kind (below `dstream_expr`).
+template <class Kind>
+struct dstream_apply;
+}  // namespace detail
+
 /// A discretized stream of `T` (Spark's `DStream[T]`): one rdd per batch.
 ///
 /// A handle: copies refer to the same node. Build with `s | op`; an expression of narrow
@@ -81,7 +88,7 @@ class stage_node final : public node<owned_t<flow_t<T, Ops>>> {
   std::optional<rdd<U>> compute(batch_time t) override {
     auto r = parent_->get(t);
     if (!r) return std::nullopt;
-    return rdd_expr<T, Ops>(std::move(*r), ops_).materialize();
+    return rdd_expr<T, Ops>(std::move(*r), ops_, t.milliseconds()).materialize();
   }
 
  private:
@@ -160,27 +167,6 @@ Op with_default_partitions(Op op, std::size_t n) {
   return op;
 }
 
-/// A reduce over an rdd expression: nullopt when it has no element.
-template <class T, class Ops, class F>
-auto run_partial_reduce(const rdd_expr<T, Ops>& e, const reduce_t<F>& op) {
-  using Y = flow_t<T, Ops>;
-  const std::size_t n = e.base().num_partitions();
-  std::vector<typename reduce_t<F>::template terminal<Y>> terms;
-  terms.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) terms.push_back(op.template make_terminal<Y>());
-  run_stage_range(e.base(), e.ops(), terms, 0, n);
-  return op.template partial_result<Y>(std::move(terms));
-}
-
-template <class T>
-struct is_count : std::false_type {};
-template <>
-struct is_count<count_t> : std::true_type {};
-template <class T>
-struct is_reduce : std::false_type {};
-template <class F>
-struct is_reduce<reduce_t<F>> : std::true_type {};
-
 }  // namespace detail
 
 /// A stream seen through fused narrow operators; becomes a node when something needs one.
@@ -213,77 +199,115 @@ class dstream_expr {
   }
   operator dstream<value_type>() const { return materialize(); }
 
+  /// Applies one operator: what it means is chosen by its kind (detail/protocol.hpp).
   template <class Op>
   auto pipe(Op&& op) const {
-    using O = std::remove_cvref_t<Op>;
-    using category = typename O::category;
-    if constexpr (std::is_same_v<category, detail::narrow_tag>) {
-      auto ops = boost::hana::append(ops_, std::forward<Op>(op));
-      return dstream_expr<T, decltype(ops)>(base_, std::move(ops));
-    } else if constexpr (std::is_same_v<category, detail::stream_tag>) {
-      return op.apply(materialize());
-    } else {
-      base_.owner().check_building("adding a stream operator");
-      const std::size_t parallelism = base_.owner().context().default_parallelism();
-      auto ops = ops_;
-      if constexpr (std::is_same_v<category, detail::combine_tag> ||
-                    std::is_same_v<category, detail::repartition_tag>) {
-        auto o = detail::with_default_partitions(O(op), parallelism);
-        return make_stream(base_, [ops, o](rdd<T> r, batch_time) { return rdd_expr<T, Ops>(std::move(r), ops) | o; });
-      } else if constexpr (std::is_same_v<category, detail::cogroup_tag>) {
-        auto other = detail::as_dstream(op.other());
-        using B = typename decltype(other)::value_type;
-        auto o = detail::with_default_partitions(op.with_other(rdd<B>()), parallelism);
-        using U = typename decltype(rdd_expr<T, Ops>(rdd<T>(), ops) | o)::value_type;
-        return detail::make_fn2_stream<U>(materialize(), other, [o](rdd<value_type> a, rdd<B> b, batch_time) {
-          return a | o.with_other(std::move(b));
-        });
-      } else if constexpr (std::is_same_v<category, detail::union_tag>) {
-        auto other = detail::as_dstream(op.other());
-        using B = typename decltype(other)::value_type;
-        static_assert(std::is_same_v<B, value_type>,
-                      "ds::union_with(other): both streams must have the same element type (named below)");
-        return detail::make_fn2_stream<value_type>(materialize(), other, [](rdd<value_type> a, rdd<B> b, batch_time) {
-          return rdd<value_type>(a | union_with_rdd(std::move(b)));
-        });
-      } else if constexpr (detail::is_count<O>::value) {
-        return detail::make_fn_stream<std::int64_t>(base_, [ops](rdd<T> r, batch_time) {
-          auto st = r.state();
-          std::int64_t n = rdd_expr<T, Ops>(std::move(r), ops) | count_t{};
-          return rdd<std::int64_t>(st, detail::partitions_of<std::int64_t>{{n}});
-        });
-      } else if constexpr (detail::is_reduce<O>::value) {
-        return detail::make_fn_stream<value_type>(base_, [ops, o = O(op)](rdd<T> r, batch_time) {
-          auto st = r.state();
-          auto v = detail::run_partial_reduce(rdd_expr<T, Ops>(std::move(r), ops), o);
-          detail::partitions_of<value_type> parts(1);
-          if (v) parts[0].push_back(std::move(*v));
-          return rdd<value_type>(st, std::move(parts));
-        });
-      } else {
-        static_assert(detail::always_false<O>,
-                      "dstream: ds::collect, ds::take, ds::first, ds::foreach and ds::foreach_partition are rdd "
-                      "actions; on a dstream use ds::foreach_rdd([](auto& rdd) { ... }) and apply them there");
-      }
-    }
+    return detail::dstream_apply<detail::kind_of<Op>>::to_dstream(*this, std::forward<Op>(op));
   }
 
  private:
-  template <class F>
-  static auto make_stream(const dstream<T>& parent, F f) {
-    using R = decltype(f(rdd<T>(), batch_time()));
-    using U = typename R::value_type;
-    return detail::make_fn_stream<U>(parent, std::move(f));
-  }
-
-  template <class B>
-  static auto union_with_rdd(rdd<B> b) {
-    return union_with_t<rdd<B>>(std::move(b));
-  }
-
   dstream<T> base_;
   Ops ops_;
 };
+
+namespace detail {
+
+/// Makes a stream whose rdd of batch t is `f(rdd of s at t, t)`, its element type read
+/// from what `f` returns (an rdd or an rdd expression).
+template <class T, class F>
+auto make_batch_stream(const dstream<T>& s, F f) {
+  using R = decltype(f(rdd<T>(), batch_time()));
+  return make_fn_stream<typename R::value_type>(s, std::move(f));
+}
+
+/// Checks the graph can still grow and returns the streams' default partition count.
+template <class T>
+std::size_t start_operator(const dstream<T>& s) {
+  s.owner().check_building("adding a stream operator");
+  return s.owner().context().default_parallelism();
+}
+
+/// A narrow operator joins the expression's fused operators: no node yet.
+template <>
+struct dstream_apply<narrow_kind> {
+  template <class T, class Ops, class Op>
+  static auto to_dstream(const dstream_expr<T, Ops>& e, Op&& op) {
+    auto ops = boost::hana::append(e.ops(), std::forward<Op>(op));
+    return dstream_expr<T, decltype(ops)>(e.base(), std::move(ops));
+  }
+};
+
+/// A stream operator (window, state, output) applies itself to the materialised stream.
+template <>
+struct dstream_apply<stream_kind> {
+  template <class T, class Ops, class Op>
+  static decltype(auto) to_dstream(const dstream_expr<T, Ops>& e, const Op& op) {
+    return op.apply(e.materialize());
+  }
+};
+
+/// A one-input operator with a meaning on an rdd (combine, repartition, counted) applies
+/// to the rdd of every batch, through the fused stage.
+struct per_batch_apply {
+  template <class T, class Ops, class Op>
+  static auto to_dstream(const dstream_expr<T, Ops>& e, const Op& op) {
+    auto o = with_default_partitions(Op(op), start_operator(e.base()));
+    return make_batch_stream(e.base(), [ops = e.ops(), o](rdd<T> r, batch_time t) {
+      return as_rdd(rdd_expr<T, Ops>(std::move(r), ops, t.milliseconds()) | o);
+    });
+  }
+};
+template <>
+struct dstream_apply<combine_kind> : per_batch_apply {};
+template <>
+struct dstream_apply<repartition_kind> : per_batch_apply {};
+template <>
+struct dstream_apply<counted_kind> : per_batch_apply {};
+
+/// A two-input operator (join, cogroup, union) applies to the rdds of both streams at
+/// every batch.
+struct two_input_apply {
+  template <class T, class Ops, class Op>
+  static auto to_dstream(const dstream_expr<T, Ops>& e, const Op& op) {
+    using V = typename dstream_expr<T, Ops>::value_type;
+    const std::size_t parallelism = start_operator(e.base());
+    auto other = as_dstream(op.other());
+    using B = typename decltype(other)::value_type;
+    auto o = with_default_partitions(op.with_other(rdd<B>()), parallelism);
+    using U = typename decltype(rdd<V>() | o)::value_type;
+    return make_fn2_stream<U>(e.materialize(), other,
+                              [o](rdd<V> a, rdd<B> b, batch_time) { return rdd<U>(a | o.with_other(std::move(b))); });
+  }
+};
+template <>
+struct dstream_apply<cogroup_kind> : two_input_apply {};
+template <>
+struct dstream_apply<union_kind> : two_input_apply {};
+
+/// An action gives one element per batch when it says how (`per_batch`: count, reduce);
+/// the others are refused with a pointer to `ds::foreach_rdd`.
+template <>
+struct dstream_apply<action_kind> {
+  template <class T, class Ops, class Op>
+  static auto to_dstream(const dstream_expr<T, Ops>& e, const Op& op) {
+    using Y = flow_t<T, Ops>;
+    static_assert(per_batch_action<Op, Y>,
+                  "dstream: ds::collect, ds::take, ds::first, ds::foreach and ds::foreach_partition are rdd "
+                  "actions; on a dstream use ds::foreach_rdd([](auto& rdd) { ... }) and apply them there");
+    if constexpr (per_batch_action<Op, Y>) {
+      start_operator(e.base());
+      using U = typename decltype(op.template per_batch<Y>({}))::value_type;
+      return make_fn_stream<U>(e.base(), [ops = e.ops(), op](rdd<T> r, batch_time t) {
+        auto v = op.template per_batch<Y>(run_terminals(r, ops, op, t.milliseconds()));
+        partitions_of<U> parts(1);
+        if (v) parts[0].push_back(std::move(*v));
+        return rdd<U>(r.state(), std::move(parts));
+      });
+    }
+  }
+};
+
+}  // namespace detail
 
 template <class T>
 template <class Op>

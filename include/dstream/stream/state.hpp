@@ -101,7 +101,7 @@ struct mapping_state_type<F> {
 template <class F, class Init>
 class update_state_by_key_t : public detail::op_base {
  public:
-  using category = detail::stream_tag;
+  using kind = detail::stream_kind;
   update_state_by_key_t(F f, std::size_t n, Init initial) : f_(std::move(f)), n_(n), initial_(std::move(initial)) {}
 
   template <class E>
@@ -140,6 +140,7 @@ class update_state_by_key_t : public detail::op_base {
   Init initial_;
 };
 
+namespace detail {
 struct update_state_by_key_fn {
   template <class F>
   auto operator()(F f, std::size_t n = 0) const {
@@ -155,8 +156,9 @@ struct update_state_by_key_fn {
     return update_state_by_key_t<F, Init>(std::move(f), n, std::move(initial));
   }
 };
+}  // namespace detail
 /// See `update_state_by_key_t`.
-inline constexpr update_state_by_key_fn update_state_by_key{};
+inline constexpr detail::update_state_by_key_fn update_state_by_key{};
 
 /// What `map_with_state` does (Spark's `StateSpec`): the function, and optionally an
 /// initial state, a partition count and an idle timeout.
@@ -229,7 +231,7 @@ class map_with_state_stream : public dstream<U> {
 template <class F, class Init>
 class map_with_state_t : public detail::op_base {
  public:
-  using category = detail::stream_tag;
+  using kind = detail::stream_kind;
   explicit map_with_state_t(state_spec<F, Init> spec) : spec_(std::move(spec)) {}
 
   template <class E>
@@ -275,10 +277,17 @@ class map_with_state_t : public detail::op_base {
   state_spec<F, Init> spec_;
 };
 
-template <class F, class Init>
-map_with_state_t<F, Init> map_with_state(state_spec<F, Init> spec) {
-  return map_with_state_t<F, Init>(std::move(spec));
-}
+namespace detail {
+struct map_with_state_fn {
+  template <class F, class Init>
+  map_with_state_t<F, Init> operator()(state_spec<F, Init> spec) const {
+    return map_with_state_t<F, Init>(std::move(spec));
+  }
+};
+}  // namespace detail
+
+/// See `map_with_state_t`.
+inline constexpr detail::map_with_state_fn map_with_state{};
 
 /// Names the stateful operator before it: its state is kept under this name in
 /// checkpoints, so recovery finds it even when other parts of the graph changed.
@@ -288,7 +297,7 @@ map_with_state_t<F, Init> map_with_state(state_spec<F, Init> spec) {
 /// Example: `pairs | ds::update_state_by_key(add) | ds::named("totals")`
 class named_t : public detail::op_base {
  public:
-  using category = detail::stream_tag;
+  using kind = detail::stream_kind;
   explicit named_t(std::string name) : name_(std::move(name)) {
     if (name_.empty()) throw std::invalid_argument("ds::named: the name is empty");
   }
@@ -310,6 +319,13 @@ class named_t : public detail::op_base {
   std::string name_;
 };
 
-inline named_t named(std::string name) { return named_t(std::move(name)); }
+namespace detail {
+struct named_fn {
+  named_t operator()(std::string name) const { return named_t(std::move(name)); }
+};
+}  // namespace detail
+
+/// See `named_t`.
+inline constexpr detail::named_fn named{};
 
 }  // namespace dstream

@@ -46,7 +46,7 @@ decltype(auto) call2_with_time(const F& f, rdd<A> a, rdd<B> b, batch_time t) {
 template <class F>
 class transform_t : public detail::op_base {
  public:
-  using category = detail::stream_tag;
+  using kind = detail::stream_kind;
   explicit transform_t(F f) : f_(std::move(f)) {}
 
   template <class T>
@@ -61,8 +61,12 @@ class transform_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
+struct transform_fn : op_of<transform_t> {};
+}  // namespace detail
+
 /// See `transform_t`.
-inline constexpr detail::op_of<transform_t> transform{};
+inline constexpr detail::transform_fn transform{};
 
 /// A function of the rdds of two streams at the same batch (Spark's `transformWith`).
 ///
@@ -73,7 +77,7 @@ inline constexpr detail::op_of<transform_t> transform{};
 template <class Other, class F>
 class transform_with_t : public detail::op_base {
  public:
-  using category = detail::stream_tag;
+  using kind = detail::stream_kind;
   transform_with_t(Other other, F f) : other_(std::move(other)), f_(std::move(f)) {}
 
   template <class T>
@@ -93,6 +97,7 @@ class transform_with_t : public detail::op_base {
   F f_;
 };
 
+namespace detail {
 struct transform_with_fn {
   template <class Other, class F>
   auto operator()(Other&& other, F&& f) const {
@@ -100,7 +105,8 @@ struct transform_with_fn {
                                                                           std::forward<F>(f));
   }
 };
+}  // namespace detail
 /// See `transform_with_t`.
-inline constexpr transform_with_fn transform_with{};
+inline constexpr detail::transform_with_fn transform_with{};
 
 }  // namespace dstream

@@ -29,7 +29,7 @@ namespace dstream {
 /// Example: `clicks | ds::window(30s, 10s)`
 class window_t : public detail::op_base {
  public:
-  using category = detail::stream_tag;
+  using kind = detail::stream_kind;
   window_t(duration len, duration slide) : len_(len), slide_(slide) {}
 
   template <class T>
@@ -47,15 +47,21 @@ class window_t : public detail::op_base {
   duration slide_;
 };
 
+namespace detail {
+struct window_fn {
+  window_t operator()(duration window_len, duration slide = duration(0)) const { return window_t(window_len, slide); }
+};
+}  // namespace detail
+
 /// See `window_t`.
-inline window_t window(duration window_len, duration slide = duration(0)) { return {window_len, slide}; }
+inline constexpr detail::window_fn window{};
 
 namespace detail {
 
 template <class F, class Inv, class Filter>
 class reduce_by_key_and_window_inv_t : public op_base {
  public:
-  using category = stream_tag;
+  using kind = stream_kind;
   reduce_by_key_and_window_inv_t(F f, Inv inv, duration len, duration slide, std::size_t n, Filter filter)
       : f_(std::move(f)), inv_(std::move(inv)), filter_(std::move(filter)), len_(len), slide_(slide), n_(n) {}
 
@@ -92,7 +98,7 @@ class reduce_by_key_and_window_inv_t : public op_base {
 template <class F>
 class reduce_by_key_and_window_t : public op_base {
  public:
-  using category = stream_tag;
+  using kind = stream_kind;
   reduce_by_key_and_window_t(F f, duration len, duration slide, std::size_t n)
       : f_(std::move(f)), len_(len), slide_(slide), n_(n) {}
 
@@ -125,6 +131,7 @@ concept duration_like = std::is_convertible_v<T, duration>;
 /// `dstream<pair<K, V>>` → `dstream<pair<K, V>>`.
 ///
 /// Example: `pairs | ds::reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 30s, 10s)`
+namespace detail {
 struct reduce_by_key_and_window_fn {
   template <class F>
   auto operator()(F f, duration window_len, duration slide = duration(0), std::size_t n = 0) const {
@@ -143,15 +150,16 @@ struct reduce_by_key_and_window_fn {
                                                                   std::move(filter));
   }
 };
+}  // namespace detail
 /// See `reduce_by_key_and_window_fn`.
-inline constexpr reduce_by_key_and_window_fn reduce_by_key_and_window{};
+inline constexpr detail::reduce_by_key_and_window_fn reduce_by_key_and_window{};
 
 namespace detail {
 
 template <class F>
 class reduce_by_window_t : public op_base {
  public:
-  using category = stream_tag;
+  using kind = stream_kind;
   reduce_by_window_t(F f, duration len, duration slide) : f_(std::move(f)), len_(len), slide_(slide) {}
   template <class T>
   dstream<T> apply(const dstream<T>& s) const {
@@ -169,7 +177,7 @@ class reduce_by_window_t : public op_base {
 template <class F, class Inv>
 class reduce_by_window_inv_t : public op_base {
  public:
-  using category = stream_tag;
+  using kind = stream_kind;
   reduce_by_window_inv_t(F f, Inv inv, duration len, duration slide)
       : f_(std::move(f)), inv_(std::move(inv)), len_(len), slide_(slide) {}
   template <class T>
@@ -194,6 +202,7 @@ class reduce_by_window_inv_t : public op_base {
 /// window_len, slide)` (incremental, needs `checkpoint(dir)`): `dstream<T>` → `dstream<T>`.
 ///
 /// Example: `amounts | ds::reduce_by_window(std::plus<>{}, std::minus<>{}, 60s, 10s)`
+namespace detail {
 struct reduce_by_window_fn {
   template <class F>
   auto operator()(F f, duration window_len, duration slide) const {
@@ -205,13 +214,14 @@ struct reduce_by_window_fn {
     return detail::reduce_by_window_inv_t<F, Inv>(std::move(f), std::move(inv), window_len, slide);
   }
 };
+}  // namespace detail
 /// See `reduce_by_window_fn`.
-inline constexpr reduce_by_window_fn reduce_by_window{};
+inline constexpr detail::reduce_by_window_fn reduce_by_window{};
 
 namespace detail {
 class count_by_window_t : public op_base {
  public:
-  using category = stream_tag;
+  using kind = stream_kind;
   count_by_window_t(duration len, duration slide) : len_(len), slide_(slide) {}
   template <class T>
   dstream<std::int64_t> apply(const dstream<T>& s) const {
@@ -226,7 +236,7 @@ class count_by_window_t : public op_base {
 
 class count_by_value_and_window_t : public op_base {
  public:
-  using category = stream_tag;
+  using kind = stream_kind;
   count_by_value_and_window_t(duration len, duration slide, std::size_t n) : len_(len), slide_(slide), n_(n) {}
   template <class T>
   auto apply(const dstream<T>& s) const {
@@ -245,7 +255,7 @@ class count_by_value_and_window_t : public op_base {
 
 class group_by_key_and_window_t : public op_base {
  public:
-  using category = stream_tag;
+  using kind = stream_kind;
   group_by_key_and_window_t(duration len, duration slide, std::size_t n) : len_(len), slide_(slide), n_(n) {}
   template <class E>
   auto apply(const dstream<E>& s) const {
@@ -259,29 +269,37 @@ class group_by_key_and_window_t : public op_base {
   duration slide_;
   std::size_t n_;
 };
+
+struct count_by_window_fn {
+  count_by_window_t operator()(duration window_len, duration slide) const { return {window_len, slide}; }
+};
+struct count_by_value_and_window_fn {
+  count_by_value_and_window_t operator()(duration window_len, duration slide, std::size_t n = 0) const {
+    return {window_len, slide, n};
+  }
+};
+struct group_by_key_and_window_fn {
+  group_by_key_and_window_t operator()(duration window_len, duration slide = duration(0), std::size_t n = 0) const {
+    return {window_len, slide, n};
+  }
+};
 }  // namespace detail
 
 /// The number of elements in a sliding window, one per slide (incremental; needs `checkpoint(dir)`).
 ///
 /// Signature: `count_by_window(window_len, slide)`: `dstream<T>` → `dstream<std::int64_t>`.
-inline detail::count_by_window_t count_by_window(duration window_len, duration slide) { return {window_len, slide}; }
+inline constexpr detail::count_by_window_fn count_by_window{};
 
 /// How often each value occurs in a sliding window (incremental; values whose count falls
 /// to 0 are dropped; needs `checkpoint(dir)`).
 ///
 /// Signature: `count_by_value_and_window(window_len, slide [, n])`: `dstream<T>` → `dstream<pair<T, std::int64_t>>`.
-inline detail::count_by_value_and_window_t count_by_value_and_window(duration window_len, duration slide,
-                                                                     std::size_t n = 0) {
-  return {window_len, slide, n};
-}
+inline constexpr detail::count_by_value_and_window_fn count_by_value_and_window{};
 
 /// The values of each key over a sliding window.
 ///
 /// Signature: `group_by_key_and_window(window_len [, slide [, n]])`: `dstream<pair<K, V>>` →
 /// `dstream<pair<K, std::vector<V>>>`.
-inline detail::group_by_key_and_window_t group_by_key_and_window(duration window_len, duration slide = duration(0),
-                                                                 std::size_t n = 0) {
-  return {window_len, slide, n};
-}
+inline constexpr detail::group_by_key_and_window_fn group_by_key_and_window{};
 
 }  // namespace dstream
