@@ -24,8 +24,10 @@
 #include <dstream/ops/reduce.hpp>
 #include <dstream/ops/reduce_by_key.hpp>
 #include <dstream/ops/repartition.hpp>
+#include <dstream/ops/sample.hpp>
 #include <dstream/ops/take.hpp>
 #include <dstream/ops/union_with.hpp>
+#include <dstream/ops/zip_with_index.hpp>
 #include <dstream/runtime/pool.hpp>
 #include <dstream/text/split.hpp>
 #include <dstream/stream/transform.hpp>
