@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <atomic>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <optional>
@@ -806,4 +809,137 @@ TEST_CASE("a stateful operator without a checkpoint directory fails at start", "
     CHECK_THAT(e.what(), Contains(op));
   }
   REQUIRE(ssc.get_state() == ds::state::initialized);
+}
+
+// ---- A failed batch changes no state ----------------------------------------------------
+
+namespace {
+
+/// Runs `build` over `input` on the manual clock for `input.size()` batches; the sorted
+/// output of each batch that produced one, by batch number (1-based). Batches may fail.
+template <class Out, class Build>
+std::map<int, std::vector<Out>> run_through_failures(const si_batches& input, Build build,
+                                                     std::function<void(int)> output_hook = {}) {
+  stream_test::temp_dir tmp;
+  auto ssc = manual_context();
+  ssc.checkpoint(tmp.path().string());
+  auto in = ds::testing::detail::input_stream(ssc, input, 2);
+  std::mutex m;
+  std::map<int, std::vector<Out>> out;
+  ds::dstream<Out> result = build(in);
+  result | ds::foreach_rdd([&](ds::rdd<Out>& r, ds::batch_time t) {
+    const int i = static_cast<int>(t.milliseconds() / 1000);
+    if (output_hook) output_hook(i);
+    auto v = r | ds::collect();
+    std::sort(v.begin(), v.end());
+    std::lock_guard lock(m);
+    out[i] = std::move(v);
+  });
+  ssc.start();
+  for (std::size_t i = 1; i <= input.size(); ++i)
+    stream_test::run_batch(ssc, 1000, static_cast<std::int64_t>(i) * 1000);
+  ssc.stop();
+  try {
+    ssc.await_termination();
+  } catch (const std::exception&) {
+    // the failed batches are what these tests are about
+  }
+  return out;
+}
+
+si_batches ten_keys_three_batches(bool poison_in_batch_2) {
+  si_batches in(3);
+  for (auto& b : in)
+    for (int k = 0; k < 10; ++k) b.emplace_back("k" + std::to_string(k), 1);
+  if (poison_in_batch_2) in[1].emplace_back("k7", -1);
+  return in;
+}
+
+std::vector<SI> all_keys(int value) {
+  std::vector<SI> v;
+  for (int k = 0; k < 10; ++k) v.emplace_back("k" + std::to_string(k), value);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("update_state_by_key: a function that throws leaves every key's state as before the batch", "[state][atomic]") {
+  auto out = run_through_failures<SI>(ten_keys_three_batches(true), [](ds::dstream<SI> s) -> ds::dstream<SI> {
+    return s | ds::update_state_by_key([](std::span<const int> vs, std::optional<int> st) -> std::optional<int> {
+             int sum = st.value_or(0);
+             for (int v : vs) {
+               if (v < 0) throw std::runtime_error("poison");
+               sum += v;
+             }
+             return sum;
+           });
+  });
+  REQUIRE(out.count(2) == 0);
+  REQUIRE(out.at(1) == all_keys(1));
+  REQUIRE(out.at(3) == all_keys(2));  // batch 1 and batch 3: nothing of the failed batch
+}
+
+TEST_CASE("update_state_by_key: a failed output of the batch leaves the state as before it", "[state][atomic]") {
+  auto out = run_through_failures<SI>(
+      ten_keys_three_batches(false),
+      [](ds::dstream<SI> s) -> ds::dstream<SI> {
+        return s | ds::update_state_by_key([](std::span<const int> vs, std::optional<int> st) -> std::optional<int> {
+                 int sum = st.value_or(0);
+                 for (int v : vs) sum += v;
+                 return sum;
+               });
+      },
+      [](int batch) {
+        if (batch == 2) throw std::runtime_error("the sink is down");
+      });
+  REQUIRE(out.count(2) == 0);
+  REQUIRE(out.at(3) == all_keys(2));
+}
+
+TEST_CASE("map_with_state: a function that throws leaves every key's state as before the batch", "[state][atomic]") {
+  auto out = run_through_failures<SI>(ten_keys_three_batches(true), [](ds::dstream<SI> s) -> ds::dstream<SI> {
+    auto mapped = s | ds::map_with_state(ds::state_spec([](const std::string& k, std::optional<int> v,
+                                                            ds::keyed_state<int>& st) {
+                    if (*v < 0) throw std::runtime_error("poison");
+                    st.update((st.exists() ? st.get() : 0) + *v);
+                    return SI(k, st.get());
+                  }));
+    return mapped.state_snapshots();
+  });
+  REQUIRE(out.count(2) == 0);
+  REQUIRE(out.at(1) == all_keys(1));
+  REQUIRE(out.at(3) == all_keys(2));
+}
+
+TEST_CASE("reduce_by_key_and_window with an inverse: a throw mid-slide does not corrupt the windows after it",
+          "[state][atomic][window]") {
+  auto build = [](std::shared_ptr<std::atomic<int>> throw_at) {
+    return [throw_at](ds::dstream<SI> s) -> ds::dstream<SI> {
+      return s | ds::reduce_by_key_and_window(
+                     std::plus<>{},
+                     [throw_at](int a, int b) {
+                       if (throw_at->fetch_sub(1) == 1) throw std::runtime_error("inverse fails once");
+                       return a - b;
+                     },
+                     2s, 1s);
+    };
+  };
+  const si_batches in{{{"a", 1}, {"b", 1}, {"c", 1}},
+                      {{"a", 1}, {"b", 1}, {"c", 1}},
+                      {{"a", 1}, {"b", 1}, {"c", 1}},
+                      {{"a", 1}, {"b", 1}, {"c", 1}},
+                      {{"a", 1}, {"b", 1}}};
+  auto reference = run_through_failures<SI>(in, build(std::make_shared<std::atomic<int>>(-1000)));
+  // The second call of the inverse throws: batch 3 fails part way through its slide.
+  auto got = run_through_failures<SI>(in, build(std::make_shared<std::atomic<int>>(2)));
+  auto show = [](const std::vector<SI>& v) {
+    std::string s;
+    for (auto& [k, n] : v) s += k + "=" + std::to_string(n) + " ";
+    return s;
+  };
+  REQUIRE(got.count(3) == 0);
+  CAPTURE(show(got.at(4)), show(reference.at(4)));
+  REQUIRE(got.at(4) == reference.at(4));
+  REQUIRE(got.at(5) == reference.at(5));
+  REQUIRE(reference.at(5) == std::vector<SI>{{"a", 2}, {"b", 2}, {"c", 1}});
 }

@@ -5,6 +5,9 @@
 // output operations run once per batch at which their node has an rdd.
 
 #include <algorithm>
+#include <chrono>
+#include <exception>
+#include <iostream>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -18,6 +21,7 @@
 
 #include <dstream/batch/rdd.hpp>
 #include <dstream/stream/input.hpp>
+#include <dstream/runtime/listener.hpp>
 #include <dstream/runtime/time.hpp>
 
 namespace dstream {
@@ -65,6 +69,10 @@ class node_base {
   virtual std::string operator_name() const { return "stream"; }
   virtual std::string save_state() const { return {}; }
   virtual void restore_state(std::string_view) {}
+  /// After every output of a batch ran: a stateful node keeps the state the batch made
+  /// when `succeeded`, else puts back the state from before it (a failed batch changes
+  /// no state).
+  virtual void end_batch(bool /*succeeded*/) {}
   /// The key of this node's state in checkpoints: its name, else its position.
   std::string state_key() const { return name.empty() ? "#" + std::to_string(id_) : name; }
   /// Set on stateful nodes restored from the checkpoint after this batch: their state holds
@@ -142,6 +150,39 @@ class output_base {
   std::shared_ptr<node_base> node_;
   std::string name_;
 };
+
+/// Runs every output of batch `t` in order, reporting each to listeners and each failure
+/// in `info`; returns the first failure (the following outputs still run).
+inline std::exception_ptr run_outputs(const std::vector<std::shared_ptr<output_base>>& outputs, batch_time t,
+                                      listener_bus& bus, batch_info& info) {
+  using clk = std::chrono::steady_clock;
+  std::exception_ptr first_error;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    output_operation_info op;
+    op.time = t;
+    op.id = static_cast<int>(i);
+    op.name = outputs[i]->name();
+    bus.post(&streaming_listener::on_output_operation_started, op);
+    auto op_start = clk::now();
+    try {
+      outputs[i]->run(t);
+    } catch (const std::exception& e) {
+      op.failure = e.what();
+      if (!first_error) first_error = std::current_exception();
+    } catch (...) {
+      op.failure = "an exception that is not a std::exception";
+      if (!first_error) first_error = std::current_exception();
+    }
+    op.duration_taken = std::chrono::duration_cast<duration>(clk::now() - op_start);
+    if (op.failure) {
+      info.output_failures[op.id] = *op.failure;
+      std::cerr << "dstream: output operation " << op.id << " (" << op.name << ") of batch " << t
+                << " failed: " << *op.failure << '\n';
+    }
+    bus.post(&streaming_listener::on_output_operation_completed, op);
+  }
+  return first_error;
+}
 
 /// The nodes reachable from `roots`, parents first; sets how long each keeps its rdds
 /// (at least `remember`, and as far back as any child reaches).

@@ -344,31 +344,7 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
     auto started = clk::now();
     info.scheduling_delay = std::chrono::duration_cast<duration>(started - q.submitted);
     bus_.post(&streaming_listener::on_batch_started, info);
-    std::exception_ptr first_error;
-    for (std::size_t i = 0; i < outputs_.size(); ++i) {
-      output_operation_info op;
-      op.time = t;
-      op.id = static_cast<int>(i);
-      op.name = outputs_[i]->name();
-      bus_.post(&streaming_listener::on_output_operation_started, op);
-      auto op_start = clk::now();
-      try {
-        outputs_[i]->run(t);
-      } catch (const std::exception& e) {
-        op.failure = e.what();
-        if (!first_error) first_error = std::current_exception();
-      } catch (...) {
-        op.failure = "an exception that is not a std::exception";
-        if (!first_error) first_error = std::current_exception();
-      }
-      op.duration_taken = std::chrono::duration_cast<duration>(clk::now() - op_start);
-      if (op.failure) {
-        info.output_failures[op.id] = *op.failure;
-        std::cerr << "dstream: output operation " << op.id << " (" << op.name << ") of batch " << t
-                  << " failed: " << *op.failure << '\n';
-      }
-      bus_.post(&streaming_listener::on_output_operation_completed, op);
-    }
+    std::exception_ptr first_error = run_outputs(outputs_, t, bus_, info);
     auto ended = clk::now();
     info.processing_delay = std::chrono::duration_cast<duration>(ended - started);
     // From the batch time: on wall time as Spark measures it; under the manual clock,
@@ -378,6 +354,7 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
     } else {
       info.total_delay = *info.scheduling_delay + *info.processing_delay;
     }
+    for (auto& n : all_nodes_) n->end_batch(!first_error);
     for (auto& n : all_nodes_) n->forget_before(t);
     if (!first_error && ckpt_.due(t, zero_)) {
       try {

@@ -119,6 +119,9 @@ class update_state_node final : public node<std::pair<K, S>> {
   void restore_state(std::string_view bytes) override { seeded_ = restore_keyed(bytes, state_); }
 
  protected:
+  // The batch's new state is computed aside (the function gets a copy of each key's
+  // state) and applied in place only once every output of the batch succeeded: a
+  // function that throws, or any failed output, leaves the state as it was.
   std::optional<rdd<Out>> compute(batch_time t) override {
     if (!seeded_) {
       seed_state<K, S>(state_, initial_, [](const S& s) { return s; });
@@ -127,28 +130,68 @@ class update_state_node final : public node<std::pair<K, S>> {
     auto in = or_empty(parent_->get(t), this->owner());
     auto grouped = combine_parts(*in, boost::hana::tuple<>{}, group_op{}, n_);
     partitions_of<Out> out(n_);
+    std::vector<pending> next(n_);
     this->owner().context().state()->parallel_for(n_, [&](std::size_t j) {
-      map_t& old = state_[j];
-      map_t next;
-      next.reserve(old.size() + grouped[j].size());
-      for (auto& [k, vs] : grouped[j]) {
-        std::optional<S> prev;
-        if (auto it = old.find(k); it != old.end()) {
-          prev = std::move(it->second);
-          old.erase(it);
+      const map_t& old = state_[j];
+      auto& g = grouped[j];
+      key_map<K, std::size_t> index;  // the batch's keys, by position in `g`
+      index.reserve(g.size());
+      for (std::size_t k = 0; k < g.size(); ++k) index.emplace(g[k].first, k);
+      std::vector<bool> seen(g.size(), false);
+      pending& p = next[j];
+      p.old.reserve(old.size());
+      out[j].reserve(old.size() + g.size());
+      // In the map's own order: `commit` walks it again in the same order.
+      for (const auto& kv : old) {
+        std::span<const V> vs;
+        if (auto it = index.find(kv.first); it != index.end()) {
+          seen[it->second] = true;
+          vs = std::span<const V>(g[it->second].second);
         }
-        auto r = call(t, k, std::span<const V>(vs), std::move(prev));
-        if (r) next.emplace(std::move(k), std::move(*r));
+        p.old.push_back(call(t, kv.first, vs, std::optional<S>(kv.second)));
+        if (p.old.back()) out[j].emplace_back(kv.first, *p.old.back());
       }
-      for (auto& kv : old) {
-        auto r = call(t, kv.first, std::span<const V>(), std::optional<S>(std::move(kv.second)));
-        if (r) next.emplace(std::move(const_cast<K&>(kv.first)), std::move(*r));
+      for (std::size_t k = 0; k < g.size(); ++k) {
+        if (seen[k]) continue;
+        auto r = call(t, g[k].first, std::span<const V>(g[k].second), std::nullopt);
+        if (!r) continue;
+        out[j].emplace_back(g[k].first, *r);
+        p.added.emplace_back(std::move(g[k].first), std::move(*r));
       }
-      old = std::move(next);
-      out[j].reserve(old.size());
-      for (const auto& kv : old) out[j].emplace_back(kv.first, kv.second);
     });
+    next_ = std::move(next);
     return rdd<Out>(this->owner().context().state(), std::move(out));
+  }
+
+  void end_batch(bool succeeded) override {
+    if (!next_) return;
+    if (succeeded) {
+      this->owner().context().state()->parallel_for(n_, [&](std::size_t j) { commit(state_[j], (*next_)[j]); });
+    }
+    next_.reset();
+  }
+
+ private:
+  // A partition's next state: the new value (or removal) of each old key, in the map's
+  // iteration order, and the keys that are new.
+  struct pending {
+    std::vector<std::optional<S>> old;
+    std::vector<std::pair<K, S>> added;
+  };
+
+  static void commit(key_map<K, S>& m, pending& p) {
+    std::vector<K> removed;
+    std::size_t i = 0;
+    for (auto& kv : m) {
+      auto& r = p.old[i++];
+      if (r) {
+        kv.second = std::move(*r);
+      } else {
+        removed.push_back(kv.first);
+      }
+    }
+    for (auto& k : removed) m.erase(k);
+    for (auto& [k, s] : p.added) m.emplace(std::move(k), std::move(s));
   }
 
  private:
@@ -168,6 +211,7 @@ class update_state_node final : public node<std::pair<K, S>> {
   F f_;
   std::size_t n_;
   std::vector<map_t> state_;
+  std::optional<std::vector<pending>> next_;  // the running batch's, until it ends
   std::optional<rdd<Out>> initial_;
   bool seeded_ = false;
 };
@@ -230,48 +274,84 @@ class map_with_state_node final : public node<U> {
       seeded_ = true;
     }
     auto in = or_empty(parent_->get(t), this->owner());
-    // Records meet their keys' state partition by partition, in arrival order.
-    auto records = partition_by_key(*in, n_);
+    // Records meet their keys' state partition by partition, in arrival order. Each key's
+    // state is noted before it changes, so a throwing function or a failed output of the
+    // batch puts every key back as it was (see `end_batch`).
+    records_ = partition_by_key(*in, n_);
+    undo_.assign(n_, undo_log());
     partitions_of<U> out(n_);
-    this->owner().context().state()->parallel_for(n_, [&](std::size_t j) {
-      map_t& m = state_[j];
-      out[j].reserve(records[j].size());
-      for (auto& [k, v] : records[j]) {
-        {
-          auto it = m.find(k);
-          keyed_state<S> ks(it != m.end() ? std::optional<S>(std::move(it->second.value)) : std::nullopt, false);
-          emit(out[j], call(t, k, std::optional<V>(std::move(v)), ks));
-          // The state was moved into `ks`: it goes back unless the function removed it.
-          if (ks.was_removed()) {
-            if (it != m.end()) m.erase(it);
-          } else if (ks.exists()) {
-            if (it != m.end()) {
-              it->second.value = std::move(*ks.value());
-              if (ks.was_updated() || timeout_) it->second.updated_ms = now;
-            } else {
-              m.emplace(k, timed_state<S>{std::move(*ks.value()), now});
-            }
+    try {
+      this->owner().context().state()->parallel_for(n_, [&](std::size_t j) { run_partition(t, j, out[j]); });
+    } catch (...) {
+      end_batch(false);
+      throw;
+    }
+    return rdd<U>(this->owner().context().state(), std::move(out));
+  }
+
+  void end_batch(bool succeeded) override {
+    if (!succeeded) {
+      for (std::size_t j = 0; j < undo_.size(); ++j) {
+        auto& log = undo_[j].entries;
+        for (auto it = log.rbegin(); it != log.rend(); ++it) {
+          if (it->second) {
+            state_[j].insert_or_assign(*it->first, std::move(*it->second));
+          } else {
+            state_[j].erase(*it->first);
           }
         }
       }
-      if (timeout_) {
-        const std::int64_t threshold = now - timeout_->count();
-        std::vector<K> gone;
-        for (auto& kv : m) {
-          if (kv.second.updated_ms >= threshold) continue;
-          keyed_state<S> ks(kv.second.value, true);
-          emit(out[j], call(t, kv.first, std::nullopt, ks));
-          gone.push_back(kv.first);
-        }
-        for (auto& k : gone) m.erase(k);
-      }
-    });
-    return rdd<U>(this->owner().context().state(), std::move(out));
+    }
+    undo_.clear();
+    records_.clear();
   }
 
  private:
   using map_t = key_map<K, timed_state<S>>;
   using R = std::conditional_t<Optional, std::optional<U>, U>;
+
+  // What a partition's keys held before the running batch changed them, in order; the
+  // keys point into the batch's records (or `timed_out`), kept until the batch ends.
+  struct undo_log {
+    std::vector<std::pair<const K*, std::optional<timed_state<S>>>> entries;
+    std::vector<K> timed_out;
+  };
+
+  void run_partition(batch_time t, std::size_t j, std::vector<U>& out) {
+    const std::int64_t now = t.milliseconds();
+    map_t& m = state_[j];
+    undo_log& log = undo_[j];
+    out.reserve(records_[j].size());
+    for (auto& [k, v] : records_[j]) {
+      auto it = m.find(k);
+      log.entries.emplace_back(&k, it != m.end() ? std::optional<timed_state<S>>(it->second) : std::nullopt);
+      keyed_state<S> ks(it != m.end() ? std::optional<S>(std::move(it->second.value)) : std::nullopt, false);
+      emit(out, call(t, k, std::optional<V>(std::move(v)), ks));
+      // The state was moved into `ks`: it goes back unless the function removed it.
+      if (ks.was_removed()) {
+        if (it != m.end()) m.erase(it);
+      } else if (ks.exists()) {
+        if (it != m.end()) {
+          it->second.value = std::move(*ks.value());
+          if (ks.was_updated() || timeout_) it->second.updated_ms = now;
+        } else {
+          m.emplace(k, timed_state<S>{std::move(*ks.value()), now});
+        }
+      }
+    }
+    if (timeout_) {
+      const std::int64_t threshold = now - timeout_->count();
+      for (auto& kv : m)
+        if (kv.second.updated_ms < threshold) log.timed_out.push_back(kv.first);
+      for (const K& k : log.timed_out) {
+        auto it = m.find(k);
+        log.entries.emplace_back(&k, it->second);
+        keyed_state<S> ks(it->second.value, true);
+        emit(out, call(t, k, std::nullopt, ks));
+        m.erase(k);
+      }
+    }
+  }
 
   R call(batch_time t, const K& k, std::optional<V> v, keyed_state<S>& s) const {
     if constexpr (WithTime) {
@@ -296,6 +376,8 @@ class map_with_state_node final : public node<U> {
   std::optional<rdd<std::pair<K, S>>> initial_;
   std::optional<duration> timeout_;
   bool seeded_ = false;
+  partitions_of<std::pair<K, V>> records_;  // the running batch's, by partition
+  std::vector<undo_log> undo_;
 };
 
 /// The state snapshots of a `map_with_state` node.

@@ -125,6 +125,10 @@ class reduced_window_node final : public node<std::pair<K, V>> {
   }
 
  protected:
+  // A failed batch needs no undo here: the window's result is a function of the panes
+  // (the parent batches' data), not of the batches before. A slide that throws leaves
+  // `last_` where it was, so the next slide rebuilds the state from the panes; a slide
+  // whose batch fails later holds exactly the panes of its window, as a rebuild would.
   std::optional<rdd<E>> compute(batch_time t) override {
     const duration step = parent_->slide();
     // The panes of the parent batches that enter the window now.
