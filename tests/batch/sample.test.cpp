@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -16,6 +17,7 @@
 
 #include <dstream/ops/sample.hpp>
 #include <dstream/ops/zip_with_index.hpp>
+#include <dstream/stream/window.hpp>
 #include <dstream/testing.hpp>
 
 #include "support/batch_support.hpp"
@@ -143,4 +145,20 @@ TEST_CASE("sample and zip_with_index on a dstream work batch by batch") {
     auto half = [&] { return ds::testing::run(input, [](ds::dstream<int> s) { return s | ds::sample(0.5, 3); }, 4); };
     REQUIRE(half() == half());
   }
+}
+
+TEST_CASE("each operator kind is a named concept") {
+  auto id = [](int x) { return x; };
+  STATIC_REQUIRE(ds::narrow_operator<decltype(ds::map(id))>);
+  STATIC_REQUIRE(ds::narrow_operator<decltype(ds::sample(0.5, 1))>);
+  STATIC_REQUIRE(ds::counted_operator<decltype(ds::zip_with_index())>);
+  STATIC_REQUIRE(ds::wide_operator<decltype(ds::zip_with_index())>);
+  STATIC_REQUIRE(ds::keyed_combine<decltype(ds::reduce_by_key(std::plus<>{}))>);
+  STATIC_REQUIRE(ds::wide_operator<decltype(ds::join(ds::rdd<std::pair<int, int>>()))>);
+  STATIC_REQUIRE(ds::wide_operator<decltype(ds::repartition(2))>);
+  STATIC_REQUIRE(ds::action<decltype(ds::count())>);
+  STATIC_REQUIRE(ds::action<decltype(ds::take(3))>);
+  STATIC_REQUIRE(ds::stream_operator<decltype(ds::window(2s))>);
+  STATIC_REQUIRE_FALSE(ds::action<decltype(ds::map(id))>);
+  STATIC_REQUIRE_FALSE(ds::narrow_operator<decltype(ds::count())>);
 }

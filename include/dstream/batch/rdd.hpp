@@ -245,9 +245,10 @@ struct rdd_apply<repartition_kind> {
 template <>
 struct rdd_apply<stream_kind> {
   template <class T, class Ops, class Op>
-  static auto to_rdd(const rdd_expr<T, Ops>&, const Op&) {
+  static auto to_rdd(const rdd_expr<T, Ops>& e, const Op&) {
     static_assert(always_false<Op>,
                   "dstream: this operator applies to a ds::dstream only (windows, state and outputs), not to an rdd");
+    return e;  // only the message above is reported
   }
 };
 

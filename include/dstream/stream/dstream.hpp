@@ -303,6 +303,8 @@ struct dstream_apply<action_kind> {
         if (v) parts[0].push_back(std::move(*v));
         return rdd<U>(r.state(), std::move(parts));
       });
+    } else {
+      return e.base();  // only the message above is reported
     }
   }
 };
