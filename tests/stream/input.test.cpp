@@ -6,11 +6,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -192,4 +196,64 @@ TEST_CASE("generator_stream feeds windows and stateful operators like any source
   ssc.stop();
   ssc.await_termination();
   REQUIRE(counts.get() == std::vector<std::int64_t>{10, 20, 30, 30});
+}
+
+namespace {
+
+/// Reports a problem while taking every second batch.
+class complaining_input final : public ds::input<int> {
+ public:
+  void start(const ds::input_env& env) override { env_.emplace(env); }
+  std::optional<ds::rdd<int>> take(ds::batch_time t) override {
+    if (t.milliseconds() % 2000 == 0) env_->report("complaining input: nothing at " + t.to_string());
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<ds::input_env> env_;
+};
+
+}  // namespace
+
+TEST_CASE("what an input reports while taking a batch reaches listeners with that batch", "[input]") {
+  auto ssc = manual_context();
+  stream_test::recording_listener listener;
+  ssc.add_listener(listener);
+  ssc.add_input(std::make_unique<complaining_input>()) | ds::foreach_rdd([](ds::rdd<int>&) {});
+  ssc.start();
+  for (int i = 1; i <= 3; ++i) run_batch(ssc, 1000, i * 1000);
+  ssc.stop();
+  auto done = listener.get().completed;
+  REQUIRE(done.size() == 3);
+  REQUIRE(done[0].input_errors.empty());
+  REQUIRE(done[1].input_errors == std::vector<std::string>{"complaining input: nothing at 2000 ms"});
+  REQUIRE(done[2].input_errors.empty());
+}
+
+TEST_CASE("a file that vanished before it was read is reported with its path and not tried again", "[input]") {
+  stream_test::temp_dir tmp;
+  const auto dir = tmp.path() / "in";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "kept.txt") << "one\ntwo\n";
+  }
+  ds::detail::file_input in(dir);
+  // A checkpoint said batch 2000 was to read kept.txt and gone.txt; gone.txt is gone now.
+  using files_by_time = std::map<std::int64_t, std::vector<std::string>>;
+  in.restore(ds::serialize(
+      std::tuple(std::vector<std::string>{}, files_by_time{{2000, {"gone.txt", "kept.txt"}}}, files_by_time{})));
+  ds::context ctx(ds::conf().master("local[1]"));
+  ds::listener_bus bus;
+  std::vector<std::string> reports;
+  in.start(ds::input_env(ctx, 1000ms, ds::batch_time(0), 1000ms, "", 0, bus,
+                         [&](std::string m) { reports.push_back(std::move(m)); }));
+  auto r = in.take(ds::batch_time(2000));
+  REQUIRE(r);
+  REQUIRE((*r | ds::collect()) == std::vector<std::string>{"one", "two"});
+  REQUIRE(reports.size() == 1);
+  REQUIRE_THAT(reports[0], Catch::Matchers::Contains((dir / "gone.txt").string()) &&
+                               Catch::Matchers::Contains("vanished") && Catch::Matchers::Contains("skipped"));
+  REQUIRE_FALSE(in.take(ds::batch_time(3000)));
+  REQUIRE(reports.size() == 1);
+  ctx.stop();
 }

@@ -64,7 +64,16 @@ class file_input final : public input<std::string> {
     partitions_of<std::string> parts;
     for (auto& name : fresh) {
       auto lines = read(dir_ / name);
-      if (!lines) continue;
+      if (!lines) {
+        std::error_code ec;
+        if (!std::filesystem::exists(dir_ / name, ec)) {
+          // Gone before it was read: nothing to try again.
+          report((dir_ / name).string() + " vanished before it was read; it is skipped");
+          std::lock_guard lock(m_);
+          seen_.insert(name);
+        }
+        continue;
+      }
       parts.push_back(std::move(*lines));
       std::lock_guard lock(m_);
       seen_.insert(name);
@@ -157,9 +166,14 @@ class file_input final : public input<std::string> {
   std::optional<std::vector<std::string>> read(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
     if (!in) {
-      std::lock_guard lock(m_);
-      if (reported_.insert(p.string()).second)
-        report("cannot read " + p.string() + "; it will be tried again at the next batch");
+      std::error_code ec;
+      if (!std::filesystem::exists(p, ec)) return std::nullopt;  // the caller reports it
+      bool first;
+      {
+        std::lock_guard lock(m_);
+        first = reported_.insert(p.string()).second;
+      }
+      if (first) report("cannot read " + p.string() + "; it will be tried again at the next batch");
       return std::nullopt;
     }
     std::vector<std::string> lines;
@@ -175,7 +189,10 @@ class file_input final : public input<std::string> {
     return lines;
   }
 
-  static void report(const std::string& what) { std::cerr << "dstream: text_file_stream: " << what << '\n'; }
+  void report(const std::string& what) const {
+    std::cerr << "dstream: text_file_stream: " << what << '\n';
+    if (env_) env_->report("text_file_stream: " + what);
+  }
 
   using files_by_time = std::map<std::int64_t, std::vector<std::string>>;
 

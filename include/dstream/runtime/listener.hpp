@@ -29,6 +29,9 @@ struct batch_info {
   std::optional<duration> total_delay;
   /// The failure message of each failed output operation, by output id.
   std::map<int, std::string> output_failures;
+  /// Problems the inputs met while taking this batch's data (a file that vanished or
+  /// cannot be read, an input that threw), each naming the input and the place.
+  std::vector<std::string> input_errors;
 };
 
 /// One output operation (pprint, save_as_text_files, foreach_rdd ...) of one batch.

@@ -3,6 +3,7 @@
 // streaming context tells it. Every built-in source (queue, socket, text files, receivers,
 // the generator) and `ds::testing` are written against this and nothing else.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,14 +23,15 @@ namespace dstream {
 class input_env {
  public:
   input_env(::dstream::context ctx, duration batch, batch_time zero, duration remember, std::string checkpoint_dir,
-            int stream_id, listener_bus& listeners)
+            int stream_id, listener_bus& listeners, std::function<void(std::string)> report)
       : ctx_(std::move(ctx)),
         batch_(batch),
         zero_(zero),
         remember_(remember),
         checkpoint_dir_(std::move(checkpoint_dir)),
         stream_id_(stream_id),
-        listeners_(&listeners) {}
+        listeners_(&listeners),
+        report_(std::move(report)) {}
 
   /// The context whose pool runs the stages; the input makes its rdds with it.
   const ::dstream::context& context() const noexcept { return ctx_; }
@@ -45,6 +47,11 @@ class input_env {
   int stream_id() const noexcept { return stream_id_; }
   /// Where receiver events (started, stopped, error) go.
   listener_bus& listeners() const noexcept { return *listeners_; }
+  /// Reports a problem met while taking data (say what and where, and what happens
+  /// next): listeners see it in the `input_errors` of the batch being taken (or the next).
+  void report(std::string message) const {
+    if (report_) report_(std::move(message));
+  }
 
  private:
   ::dstream::context ctx_;
@@ -54,6 +61,7 @@ class input_env {
   std::string checkpoint_dir_;
   int stream_id_;
   listener_bus* listeners_;
+  std::function<void(std::string)> report_;
 };
 
 /// A source of a stream of `T` (Spark's `InputDStream`): it hands over the data of each

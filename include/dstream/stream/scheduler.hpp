@@ -150,7 +150,10 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
     next_time_ = first;
     for (std::size_t i = 0; i < inputs_.size(); ++i) {
       inputs_[i].hooks->start_input(input_env(ctx_, batch_, zero_, inputs_[i].node->remember_for, ckpt_.dir(),
-                                              static_cast<int>(i), bus_));
+                                              static_cast<int>(i), bus_, [this](std::string m) {
+                                                std::lock_guard lock(problems_m_);
+                                                problems_.push_back(std::move(m));
+                                              }));
     }
     if (ckpt_.enabled() && !recovery) {
       // A first checkpoint at the zero time: a crash before the first batch's checkpoint
@@ -294,8 +297,16 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
         try {
           info.num_records += in.hooks->allocate(t);
         } catch (const std::exception& e) {
-          std::cerr << "dstream: input failed to take the data of batch " << t << ": " << e.what() << '\n';
+          std::string m = "input failed to take the data of batch " + t.to_string() + ": " + e.what();
+          std::cerr << "dstream: " << m << "; the batch runs without it\n";
+          std::lock_guard lock(problems_m_);
+          problems_.push_back(std::move(m));
         }
+      }
+      {
+        std::lock_guard lock(problems_m_);
+        info.input_errors = std::move(problems_);
+        problems_.clear();
       }
       // Posted before the batch is queued: the executor may start it at once, and
       // listeners must see it submitted before started.
@@ -411,6 +422,8 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
   checkpointer ckpt_;
   std::vector<batch_time> replay_;
 
+  std::mutex problems_m_;
+  std::vector<std::string> problems_;  // reported by inputs, for the next batch's info
   std::mutex gen_m_;  // held while a batch is allocated and queued, and while a checkpoint reads that
   std::thread generator_;
   std::thread executor_;
