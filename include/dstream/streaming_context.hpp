@@ -41,17 +41,17 @@ namespace dstream {
 class streaming_context {
  public:
   streaming_context(::dstream::conf c, duration batch)
-      : st_(std::make_shared<detail::streaming_state>(::dstream::context(std::move(c)), batch)) {}
+      : sched_(std::make_shared<detail::scheduler>(::dstream::context(std::move(c)), batch)) {}
   streaming_context(::dstream::context& ctx, duration batch)
-      : st_(std::make_shared<detail::streaming_state>(ctx, batch)) {}
+      : sched_(std::make_shared<detail::scheduler>(ctx, batch)) {}
 
   streaming_context(const streaming_context&) = delete;
   streaming_context& operator=(const streaming_context&) = delete;
-  streaming_context(streaming_context&& o) noexcept : st_(std::move(o.st_)), owner_(o.owner_) { o.owner_ = false; }
+  streaming_context(streaming_context&& o) noexcept : sched_(std::move(o.sched_)), owner_(o.owner_) { o.owner_ = false; }
   streaming_context& operator=(streaming_context&& o) noexcept {
     if (this != &o) {
       release();
-      st_ = std::move(o.st_);
+      sched_ = std::move(o.sched_);
       owner_ = o.owner_;
       o.owner_ = false;
     }
@@ -59,11 +59,9 @@ class streaming_context {
   }
   ~streaming_context() { release(); }
 
-  /// A handle that does not stop the context when destroyed (what `dstream::streaming_context()` gives).
-  static streaming_context view_of(detail::streaming_state& st) { return streaming_context(st.shared_from_this_state(), false); }
 
-  ::dstream::context& context() { return st_->context(); }
-  duration batch_duration() const { return st_->batch_duration(); }
+  ::dstream::context& context() { return sched_->context(); }
+  duration batch_duration() const { return sched_->batch_duration(); }
 
   /// Recovers a context from the newest complete checkpoint under `dir`, or creates it:
   /// `factory()` builds the graph (and calls `checkpoint(dir)`) either way; on recovery
@@ -74,12 +72,12 @@ class streaming_context {
   static streaming_context get_or_create(const std::string& dir, Factory factory) {
     auto cp = detail::read_latest_checkpoint(dir);
     streaming_context ssc = factory();
-    if (ssc.st_->checkpoint_dir().empty()) ssc.checkpoint(dir);
-    if (cp) ssc.st_->set_recovery(std::move(*cp));
+    if (ssc.sched_->checkpoint_dir().empty()) ssc.checkpoint(dir);
+    if (cp) ssc.sched_->set_recovery(std::move(*cp));
     return ssc;
   }
   /// True when `get_or_create` found a checkpoint to recover from.
-  bool recovered() const { return st_->recovered(); }
+  bool recovered() const { return sched_->recovered(); }
 
   // ---- sources -------------------------------------------------------------------------
 
@@ -90,10 +88,10 @@ class streaming_context {
     requires std::is_base_of_v<input<typename I::value_type>, I>
   dstream<typename I::value_type> add_input(std::unique_ptr<I> in) {
     using T = typename I::value_type;
-    st_->check_building("ds::streaming_context::add_input");
-    auto n = std::make_shared<detail::input_node<T>>(*st_, std::unique_ptr<input<T>>(std::move(in)));
-    st_->add_input(n, n.get());
-    return dstream<T>(n);
+    sched_->check_building("ds::streaming_context::add_input");
+    auto n = std::make_shared<detail::input_node<T>>(*sched_, std::unique_ptr<input<T>>(std::move(in)));
+    sched_->add_input(n, n.get());
+    return detail::stream_of<T>(n);
   }
 
   /// A stream of the rdds pushed into `q`: one per batch (`one_at_a_time`) or all queued
@@ -134,42 +132,43 @@ class streaming_context {
   /// Where checkpoints go (needed by stateful operators).
   void checkpoint(const std::string& dir) {
     if (dir.empty()) throw std::invalid_argument("ds::streaming_context::checkpoint: the directory is empty");
-    st_->set_checkpoint_dir(dir);
+    sched_->set_checkpoint_dir(dir);
   }
   /// Keeps every stream's rdds for at least `d` (for queries from `foreach_rdd`).
-  void remember(duration d) { st_->set_remember(d); }
+  void remember(duration d) { sched_->set_remember(d); }
 
-  void start() { st_->start(); }
+  void start() { sched_->start(); }
   /// Stops receiving and processing (gracefully: first processes everything received),
   /// and the underlying `context` too when `stop_context`. Idempotent.
-  void stop(bool stop_context = true, bool stop_gracefully = false) { st_->stop(stop_context, stop_gracefully); }
+  void stop(bool stop_context = true, bool stop_gracefully = false) { sched_->stop(stop_context, stop_gracefully); }
   /// Waits until stopped; rethrows the error of a failed batch.
-  void await_termination() { st_->await(std::nullopt); }
+  void await_termination() { sched_->await(std::nullopt); }
   /// As `await_termination`, at most `timeout`; true when stopped.
-  bool await_termination_or_timeout(duration timeout) { return st_->await(timeout); }
-  ::dstream::state get_state() const { return st_->get_state(); }
-  void add_listener(streaming_listener& l) { st_->bus().add(l); }
+  bool await_termination_or_timeout(duration timeout) { return sched_->await(timeout); }
+  ::dstream::state get_state() const { return sched_->get_state(); }
+  void add_listener(streaming_listener& l) { sched_->bus().add(l); }
 
   /// The manual clock when the conf sets `dstream.streaming.clock=manual`, else null.
-  manual_clock* test_clock() { return dynamic_cast<manual_clock*>(&st_->clock()); }
+  manual_clock* test_clock() { return dynamic_cast<manual_clock*>(&sched_->clock()); }
   /// Waits until the batch at `t` has run (or `timeout` passes); true when it has.
   bool wait_for_batch(batch_time t, duration timeout = std::chrono::seconds(30)) {
-    return st_->wait_for_batch(t, std::chrono::steady_clock::now() + timeout);
+    return sched_->wait_for_batch(t, std::chrono::steady_clock::now() + timeout);
   }
 
  private:
-  streaming_context(std::shared_ptr<detail::streaming_state> st, bool owner) : st_(std::move(st)), owner_(owner) {}
+  friend struct detail::access;
+  streaming_context(std::shared_ptr<detail::scheduler> st, bool owner) : sched_(std::move(st)), owner_(owner) {}
 
   void release() {
-    if (owner_ && st_) {
+    if (owner_ && sched_) {
       try {
-        st_->stop(false, false);
+        sched_->stop(false, false);
       } catch (...) {
       }
     }
   }
 
-  std::shared_ptr<detail::streaming_state> st_;
+  std::shared_ptr<detail::scheduler> sched_;
   bool owner_ = true;
 };
 

@@ -758,3 +758,46 @@ TEST_CASE("without the log, a receiver writes nothing under the checkpoint direc
   REQUIRE(out.get() == std::vector<std::string>{"x"});
   REQUIRE_FALSE(fs::exists(ckpt / "receivedData"));
 }
+
+TEST_CASE("a changed program does not get another operator's state: the fingerprint names what differs",
+          "[checkpoint]") {
+  stream_test::temp_dir tmp;
+  const std::string dir = (tmp.path() / "ckpt").string();
+  const std::vector<std::vector<std::pair<std::string, int>>> input{{{"a", 1}, {"b", 2}}};
+  auto run_once = [&](auto build) {
+    auto ssc = ds::streaming_context::get_or_create(dir, [&] {
+      auto c = stream_test::manual_context();
+      c.checkpoint(dir);
+      build(ds::testing::detail::input_stream(c, input, 1)) | ds::foreach_rdd([](auto&) {});
+      return c;
+    });
+    ssc.start();
+    run_until(ssc, ssc.recovered() ? 2000 : 1000);
+    ssc.stop();
+  };
+  auto counts = [](ds::dstream<std::pair<std::string, int>> s) {
+    return s | ds::update_state_by_key([](std::span<const int> vs, std::optional<int> st) {
+             return std::optional<int>(st.value_or(0) + static_cast<int>(vs.size()));
+           });
+  };
+  run_once(counts);
+  SECTION("the same program recovers") { REQUIRE_NOTHROW(run_once(counts)); }
+  SECTION("a state type of the same size is refused, naming both") {
+    auto as_float = [](ds::dstream<std::pair<std::string, int>> s) {
+      return s | ds::update_state_by_key([](std::span<const int> vs, std::optional<float> st) {
+               return std::optional<float>(st.value_or(0.f) + static_cast<float>(vs.size()));
+             });
+    };
+    REQUIRE_THROWS_WITH(run_once(as_float), Contains("program changed") && Contains("state i32") &&
+                                                Contains("state f32") && Contains("ds::named"));
+  }
+  SECTION("another kind of operator at the same place is refused") {
+    auto mapped = [](ds::dstream<std::pair<std::string, int>> s) {
+      return s | ds::map_with_state(ds::state_spec([](const std::string& k, std::optional<int>, ds::keyed_state<int>&) {
+               return k;
+             }));
+    };
+    REQUIRE_THROWS_WITH(run_once(mapped), Contains("ds::update_state_by_key of key string, state i32") &&
+                                              Contains("ds::map_with_state"));
+  }
+}

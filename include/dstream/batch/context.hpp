@@ -11,6 +11,7 @@
 
 #include <dstream/batch/conf.hpp>
 #include <dstream/batch/rdd.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/traits.hpp>
 
 namespace dstream {
@@ -28,12 +29,12 @@ namespace dstream {
 class context {
  public:
   explicit context(::dstream::conf c = ::dstream::conf())
-      : state_(std::make_shared<detail::context_state>(std::move(c))) {}
+      : core_(std::make_shared<detail::context_core>(std::move(c))) {}
 
-  const ::dstream::conf& conf() const noexcept { return state_->conf(); }
+  const ::dstream::conf& conf() const noexcept { return core_->conf(); }
 
   /// The default number of partitions: the thread count of the master.
-  std::size_t default_parallelism() const noexcept { return state_->parallelism(); }
+  std::size_t default_parallelism() const noexcept { return core_->parallelism(); }
 
   /// An rdd of the elements of `range`, cut into `num_slices` contiguous slices as Spark
   /// does (slice j holds indices [j·n/p, (j+1)·n/p)). Views become owners (`string_view`
@@ -64,7 +65,7 @@ class context {
   template <class T>
   rdd<T> make_rdd(std::vector<std::vector<T>> parts) const {
     check_running("make_rdd");
-    return rdd<T>(state_, std::move(parts));
+    return detail::rdd_of_parts<T>(core_, std::move(parts));
   }
 
   /// An rdd over shared, immutable partitions (the storage stays alive while any rdd
@@ -72,18 +73,20 @@ class context {
   template <class T>
   rdd<T> make_rdd(std::vector<std::shared_ptr<const std::vector<T>>> parts) const {
     check_running("make_rdd");
-    return rdd<T>(state_, std::move(parts));
+    return detail::rdd_of_parts<T>(core_, std::move(parts));
   }
 
   /// Waits for running actions and stops the pool. Idempotent.
-  void stop() { state_->stop(); }
-  bool stopped() const { return state_->stopped(); }
+  void stop() { core_->stop(); }
+  bool stopped() const { return core_->stopped(); }
 
-  const std::shared_ptr<detail::context_state>& state() const noexcept { return state_; }
 
  private:
+  friend struct detail::access;
+  const std::shared_ptr<detail::context_core>& core() const noexcept { return core_; }
+
   void check_running(const char* what) const {
-    if (state_->stopped())
+    if (core_->stopped())
       throw std::logic_error(std::string("ds::context::") + what +
                              ": the context was stopped; create a new ds::context");
   }
@@ -100,10 +103,10 @@ class context {
       parts[j].reserve(e - b);
       for (std::size_t i = b; i < e; ++i) parts[j].push_back(std::move(all[i]));
     }
-    return rdd<E>(state_, std::move(parts));
+    return detail::rdd_of_parts<E>(core_, std::move(parts));
   }
 
-  std::shared_ptr<detail::context_state> state_;
+  std::shared_ptr<detail::context_core> core_;
 };
 
 }  // namespace dstream

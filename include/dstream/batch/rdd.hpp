@@ -24,6 +24,7 @@
 
 #include <dstream/batch/shuffle.hpp>
 #include <dstream/batch/stage.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/closure.hpp>
 #include <dstream/detail/fusion.hpp>
 #include <dstream/detail/protocol.hpp>
@@ -55,16 +56,6 @@ class rdd {
   /// An rdd with no partitions.
   rdd() = default;
 
-  /// An rdd over `parts` run on `state`'s pool (serially when `state` is null).
-  rdd(std::shared_ptr<detail::context_state> state, std::vector<partition_type> parts)
-      : state_(std::move(state)), parts_(std::move(parts)) {}
-
-  /// An rdd owning `parts`.
-  rdd(std::shared_ptr<detail::context_state> state, detail::partitions_of<T>&& parts) : state_(std::move(state)) {
-    parts_.reserve(parts.size());
-    for (auto& p : parts) parts_.push_back(std::make_shared<const std::vector<T>>(std::move(p)));
-  }
-
   std::size_t num_partitions() const noexcept { return parts_.size(); }
 
   /// Partition `i`: a contiguous range of `const T&`.
@@ -85,8 +76,6 @@ class rdd {
     return n;
   }
 
-  const std::shared_ptr<detail::context_state>& state() const noexcept { return state_; }
-
   template <class Op>
   auto pipe(Op&& op) const {
     return rdd_expr<T, boost::hana::tuple<>>(*this, boost::hana::tuple<>{}).pipe(std::forward<Op>(op));
@@ -95,9 +84,33 @@ class rdd {
   rdd materialize() const { return *this; }
 
  private:
-  std::shared_ptr<detail::context_state> state_;
+  friend struct detail::access;
+
+  // An rdd over `parts` run on `core`'s pool (serially when `core` is null); a context
+  // and the library make them (`ds::context::make_rdd` is the public way).
+  rdd(std::shared_ptr<detail::context_core> core, std::vector<partition_type> parts)
+      : core_(std::move(core)), parts_(std::move(parts)) {}
+  rdd(std::shared_ptr<detail::context_core> core, detail::partitions_of<T>&& parts) : core_(std::move(core)) {
+    parts_.reserve(parts.size());
+    for (auto& p : parts) parts_.push_back(std::make_shared<const std::vector<T>>(std::move(p)));
+  }
+  const std::shared_ptr<detail::context_core>& core() const noexcept { return core_; }
+
+  std::shared_ptr<detail::context_core> core_;
   std::vector<partition_type> parts_;
 };
+
+namespace detail {
+/// An rdd of `parts` (owned partitions, or shared ones) run on `core`'s pool.
+template <class U>
+rdd<U> rdd_of_parts(const std::shared_ptr<context_core>& core, partitions_of<U>&& parts) {
+  return access::make<rdd<U>>(core, std::move(parts));
+}
+template <class U>
+rdd<U> rdd_of_parts(const std::shared_ptr<context_core>& core, std::vector<std::shared_ptr<const std::vector<U>>> parts) {
+  return access::make<rdd<U>>(core, std::move(parts));
+}
+}  // namespace detail
 
 /// A lazy rdd: `base` seen through the narrow operators `Ops`, fused into one loop when
 /// something runs it. Converts to `rdd<value_type>`.
@@ -119,7 +132,6 @@ class rdd_expr {
   const Ops& ops() const noexcept { return ops_; }
   std::int64_t time_ms() const noexcept { return time_ms_; }
   std::size_t num_partitions() const noexcept { return base_.num_partitions(); }
-  const std::shared_ptr<detail::context_state>& state() const noexcept { return base_.state(); }
 
   /// Runs the stage and keeps its elements.
   rdd<value_type> materialize() const {
@@ -127,7 +139,7 @@ class rdd_expr {
     if constexpr (n == 0 && std::is_same_v<T, value_type>) {
       return base_;
     } else {
-      return rdd<value_type>(base_.state(), detail::materialize_parts(base_, ops_, time_ms_));
+      return detail::rdd_of_parts<value_type>(detail::core_of(base_), detail::materialize_parts(base_, ops_, time_ms_));
     }
   }
   operator rdd<value_type>() const { return materialize(); }
@@ -139,6 +151,9 @@ class rdd_expr {
   }
 
  private:
+  friend struct detail::access;
+  const std::shared_ptr<detail::context_core>& core() const noexcept { return detail::core_of(base_); }
+
   rdd<T> base_;
   Ops ops_;
   std::int64_t time_ms_ = 0;
@@ -154,11 +169,6 @@ auto as_rdd(const S& s) {
   } else {
     return s;
   }
-}
-
-template <class U>
-rdd<U> rdd_of_parts(const std::shared_ptr<context_state>& state, partitions_of<U>&& parts) {
-  return rdd<U>(state, std::move(parts));
 }
 
 /// A narrow operator joins the expression's fused operators: nothing runs.
@@ -201,7 +211,7 @@ struct rdd_apply<combine_kind> {
   template <class T, class Ops, class Op>
   static auto to_rdd(const rdd_expr<T, Ops>& e, const Op& op) {
     std::size_t n = op.partitions_or(e.num_partitions());
-    return rdd_of_parts(e.state(), combine_parts(e.base(), e.ops(), op, n, e.time_ms()));
+    return rdd_of_parts(core_of(e), combine_parts(e.base(), e.ops(), op, n, e.time_ms()));
   }
 };
 
@@ -211,7 +221,7 @@ struct rdd_apply<cogroup_kind> {
   template <class T, class Ops, class Op>
   static auto to_rdd(const rdd_expr<T, Ops>& e, const Op& op) {
     using O = std::remove_cvref_t<Op>;
-    return rdd_of_parts(e.state(), cogroup_rdds<typename O::shape>(e.materialize(), as_rdd(op.other()), op));
+    return rdd_of_parts(core_of(e), cogroup_rdds<typename O::shape>(e.materialize(), as_rdd(op.other()), op));
   }
 };
 
@@ -228,7 +238,7 @@ struct rdd_apply<union_kind> {
                   "ds::union_with(other): both inputs must have the same element type (named below)");
     auto parts = left.partitions();
     parts.insert(parts.end(), right.partitions().begin(), right.partitions().end());
-    return rdd<V>(e.state() ? e.state() : right.state(), std::move(parts));
+    return access::make<rdd<V>>(core_of(e) ? core_of(e) : core_of(right), std::move(parts));
   }
 };
 
@@ -237,7 +247,7 @@ template <>
 struct rdd_apply<repartition_kind> {
   template <class T, class Ops, class Op>
   static auto to_rdd(const rdd_expr<T, Ops>& e, const Op& op) {
-    return rdd_of_parts(e.state(), repartition_parts(e.materialize(), op.partitions()));
+    return rdd_of_parts(core_of(e), repartition_parts(e.materialize(), op.partitions()));
   }
 };
 

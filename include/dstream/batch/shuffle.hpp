@@ -15,6 +15,7 @@
 #include <boost/hana/tuple.hpp>
 
 #include <dstream/batch/stage.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/combine.hpp>
 #include <dstream/detail/fusion.hpp>
 #include <dstream/detail/keyed.hpp>
@@ -111,8 +112,8 @@ auto combine_parts(const rdd<T>& base, const Ops& ops, const Op& op, std::size_t
     }
     emit(merged, out[j]);
   };
-  for_each_index(base.state(), m, split);
-  for_each_index(base.state(), n, merge);
+  for_each_index(core_of(base), m, split);
+  for_each_index(core_of(base), n, merge);
   return out;
 }
 
@@ -190,7 +191,7 @@ auto cogroup_rdds(const L& left, const R& right, const Op& op) {
       Shape::emit(rs[k].first, no_v, rs[k].second, sink);
     }
   };
-  for_each_index(left.state(), n, join_part);
+  for_each_index(core_of(left), n, join_part);
   return out;
 }
 
@@ -213,7 +214,7 @@ partitions_of<T> repartition_parts(const rdd<T>& in, std::size_t n) {
       for (std::size_t k = (j + n - i % n) % n; k < part.size(); k += n) out[j].push_back(part[k]);
     }
   };
-  for_each_index(in.state(), n, fill);
+  for_each_index(core_of(in), n, fill);
   return out;
 }
 
@@ -234,8 +235,8 @@ partitions_of<std::pair<K, V>> partition_by_key(const rdd<std::pair<K, V>>& in, 
     for (std::size_t i = 0; i < m; ++i)
       for (auto& kv : buckets[i][j]) out[j].push_back(std::move(kv));
   };
-  for_each_index(in.state(), m, split);
-  for_each_index(in.state(), n, merge);
+  for_each_index(core_of(in), m, split);
+  for_each_index(core_of(in), n, merge);
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <dstream/batch/conf.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/fusion.hpp>
 #include <dstream/detail/protocol.hpp>
 #include <dstream/detail/traits.hpp>
@@ -31,9 +32,9 @@ namespace detail {
 
 /// What a `context` shares with its rdds: the configuration and the pool. Actions on an
 /// rdd of a stopped context throw `std::logic_error`.
-class context_state {
+class context_core {
  public:
-  explicit context_state(::dstream::conf c) : conf_(std::move(c)), threads_(conf_.threads()) {
+  explicit context_core(::dstream::conf c) : conf_(std::move(c)), threads_(conf_.threads()) {
     pool_ = std::make_unique<thread_pool>(threads_);
   }
 
@@ -51,7 +52,7 @@ class context_state {
     if (n == 0) return;
     thread_pool* pool = enter();
     struct leave_guard {
-      context_state* s;
+      context_core* s;
       ~leave_guard() { s->leave(); }
     } guard{this};
     pool->parallel_for(n, std::forward<F>(f));
@@ -91,7 +92,7 @@ class context_state {
 /// Runs `f(i)` for i in [0, n): on the pool of `s`, or serially on this thread when `s`
 /// is null (an rdd built without a context). The first exception reaches the caller.
 template <class F>
-void for_each_index(const std::shared_ptr<context_state>& s, std::size_t n, F&& f) {
+void for_each_index(const std::shared_ptr<context_core>& s, std::size_t n, F&& f) {
   if (s) {
     s->parallel_for(n, std::forward<F>(f));
   } else {
@@ -105,7 +106,7 @@ void for_each_index(const std::shared_ptr<context_state>& s, std::size_t n, F&& 
 template <class T, class Ops, class Term>
 void run_stage_range(const rdd<T>& base, const Ops& ops, std::vector<Term>& terms, std::size_t begin,
                      std::size_t end, std::int64_t time_ms = 0) {
-  for_each_index(base.state(), end - begin, [&](std::size_t k) {
+  for_each_index(core_of(base), end - begin, [&](std::size_t k) {
     const partition_info info{begin + k, time_ms};
     run_partition<T>(base.partition(begin + k), ops, terms[begin + k], info);
   });

@@ -28,7 +28,7 @@
 
 namespace dstream::detail {
 
-inline constexpr std::uint32_t checkpoint_version = 1;
+inline constexpr std::uint32_t checkpoint_version = 2;  // 2: with operators' fingerprints
 inline constexpr std::string_view checkpoint_magic = "DSTRMCKP";
 inline constexpr std::size_t checkpoints_kept = 3;
 
@@ -39,6 +39,7 @@ struct checkpoint_data {
   std::int64_t batch_ms = 0;  // the batch interval
   std::vector<std::int64_t> pending_ms;         // batches generated but not completed
   std::map<std::string, std::string> states;     // stateful operators, by state key
+  std::map<std::string, std::string> fingerprints;  // what each state key's operator was (kind, types)
   std::map<std::string, std::string> positions;  // inputs, by input key
 };
 
@@ -61,6 +62,7 @@ inline std::string encode_checkpoint(const checkpoint_data& d) {
   payload(d.pending_ms);
   payload(d.states);
   payload(d.positions);
+  payload(d.fingerprints);
   std::string body = std::move(payload).take();
   writer out;
   out.bytes(checkpoint_magic.data(), checkpoint_magic.size());
@@ -83,7 +85,7 @@ inline checkpoint_data decode_checkpoint(std::string_view bytes) {
   if (!tail.done()) throw std::runtime_error("trailing bytes");
   reader p(body);
   auto version = p.get<std::uint32_t>();
-  if (version != checkpoint_version)
+  if (version != checkpoint_version && version != 1)
     throw std::runtime_error("format version " + std::to_string(version) + ", this build reads version " +
                              std::to_string(checkpoint_version));
   checkpoint_data d;
@@ -93,6 +95,7 @@ inline checkpoint_data decode_checkpoint(std::string_view bytes) {
   d.pending_ms = p.get<std::vector<std::int64_t>>();
   d.states = p.get<std::map<std::string, std::string>>();
   d.positions = p.get<std::map<std::string, std::string>>();
+  if (version >= 2) d.fingerprints = p.get<std::map<std::string, std::string>>();
   if (!p.done()) throw std::runtime_error("trailing bytes in the payload");
   return d;
 }

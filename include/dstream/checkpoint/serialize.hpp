@@ -23,6 +23,7 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -190,6 +191,78 @@ concept serializable = requires(writer& w, reader& r, const T& x) {
   serializer<T>::write(w, x);
   { serializer<T>::read(r) } -> std::convertible_to<T>;
 };
+
+namespace detail {
+
+template <class T>
+struct type_tag_of {
+  static std::string get() {
+    if constexpr (requires { serializer<T>::name; }) {
+      return std::string(serializer<T>::name);
+    } else {
+      return typeid(T).name();  // a user type: its name as this compiler spells it
+    }
+  }
+};
+template <class T>
+  requires(std::is_arithmetic_v<T> || std::is_enum_v<T>)
+struct type_tag_of<T> {
+  static std::string get() {
+    if constexpr (std::is_enum_v<T>) {
+      return "enum " + std::string(typeid(T).name());
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return "bool";
+    } else {
+      return (std::is_floating_point_v<T> ? "f" : std::is_signed_v<T> ? "i" : "u") + std::to_string(8 * sizeof(T));
+    }
+  }
+};
+template <>
+struct type_tag_of<std::string> {
+  static std::string get() { return "string"; }
+};
+template <class A, class B>
+struct type_tag_of<std::pair<A, B>> {
+  static std::string get() { return "pair<" + type_tag_of<A>::get() + "," + type_tag_of<B>::get() + ">"; }
+};
+template <class... Ts>
+struct type_tag_of<std::tuple<Ts...>> {
+  static std::string get() {
+    std::string s = "tuple<";
+    ((s += type_tag_of<Ts>::get() + ","), ...);
+    return s + ">";
+  }
+};
+template <class T>
+struct type_tag_of<std::optional<T>> {
+  static std::string get() { return "optional<" + type_tag_of<T>::get() + ">"; }
+};
+template <class T, class A>
+struct type_tag_of<std::vector<T, A>> {
+  static std::string get() { return "vector<" + type_tag_of<T>::get() + ">"; }
+};
+template <class M>
+struct map_tag {
+  static std::string get() {
+    return "map<" + type_tag_of<typename M::key_type>::get() + "," + type_tag_of<typename M::mapped_type>::get() + ">";
+  }
+};
+template <class K, class V, class C, class A>
+struct type_tag_of<std::map<K, V, C, A>> : map_tag<std::map<K, V, C, A>> {};
+template <class K, class V, class H, class E, class A>
+struct type_tag_of<std::unordered_map<K, V, H, E, A>> : map_tag<std::unordered_map<K, V, H, E, A>> {};
+template <class K, class V, class H, class E, class A>
+struct type_tag_of<boost::unordered_flat_map<K, V, H, E, A>> : map_tag<boost::unordered_flat_map<K, V, H, E, A>> {};
+
+}  // namespace detail
+
+/// How a checkpoint names the type `T` (`i64`, `string`, `pair<string,i64>`, ...): two
+/// types with the same tag are written the same way. A user type is named by
+/// `serializer<T>::name` when its serializer has one, else by its compiler-given name.
+template <class T>
+std::string type_tag() {
+  return detail::type_tag_of<T>::get();
+}
 
 /// The bytes of `x`.
 template <class T>

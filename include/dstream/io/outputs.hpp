@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <dstream/batch/rdd.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/closure.hpp>
 #include <dstream/io/format.hpp>
 #include <dstream/ops/take.hpp>
@@ -45,7 +46,7 @@ class fn_output final : public output_base {
 
 template <class T, class F>
 void register_output(const dstream<T>& s, std::string name, F f) {
-  s.owner().add_output(std::make_shared<fn_output<T, F>>(s.node(), std::move(name), std::move(f)));
+  detail::owner_of(s).add_output(std::make_shared<fn_output<T, F>>(detail::node_of(s), std::move(name), std::move(f)));
 }
 
 }  // namespace detail
@@ -169,7 +170,7 @@ void write_text_files(const rdd<T>& r, const std::filesystem::path& dir) {
     out.flush();
     if (!out) throw std::runtime_error("ds::save_as_text_files: write failed on " + file.string());
   };
-  for_each_index(r.state(), r.num_partitions(), write_part);
+  for_each_index(detail::core_of(r), r.num_partitions(), write_part);
   {
     std::ofstream ok(tmp / "_SUCCESS");
     if (!ok) throw std::runtime_error("ds::save_as_text_files: cannot write " + (tmp / "_SUCCESS").string());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <dstream/batch/rdd.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/runtime/time.hpp>
 #include <dstream/stream/input.hpp>
 
@@ -70,7 +71,7 @@ class queue_input final : public input<T> {
       if (!all.empty()) {
         std::vector<typename rdd<T>::partition_type> parts;
         for (auto& x : all) parts.insert(parts.end(), x.partitions().begin(), x.partitions().end());
-        r = rdd<T>(all.front().state(), std::move(parts));  // the rdds' own context
+        r = detail::rdd_of_parts<T>(detail::core_of(all.front()), std::move(parts));  // the rdds' own context
       }
     }
     if (!r && fallback_) r = fallback_;

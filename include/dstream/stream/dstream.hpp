@@ -16,6 +16,7 @@
 #include <boost/hana/tuple.hpp>
 
 #include <dstream/batch/rdd.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/closure.hpp>
 #include <dstream/detail/traits.hpp>
 #include <dstream/ops/count.hpp>
@@ -49,17 +50,13 @@ class dstream {
   using value_type = T;
 
   dstream() = default;
-  explicit dstream(std::shared_ptr<detail::node<T>> n)
-      : node_(std::move(n)) {}
 
-  /// The context this stream belongs to (a non-owning view of its handle).
+  /// The context this stream belongs to (a handle that does not stop it when destroyed).
   template <class S = ::dstream::streaming_context>
   S streaming_context() const {
-    return S::view_of(owner());
+    return detail::access::make<S>(owner().shared_from_this(), false);
   }
 
-  detail::streaming_state& owner() const { return node_->owner(); }
-  const std::shared_ptr<detail::node<T>>& node() const noexcept { return node_; }
   duration slide_duration() const { return node_->slide(); }
 
   /// The rdd of batch `t`, if this stream has one then.
@@ -70,9 +67,24 @@ class dstream {
   template <class Op>
   auto pipe(Op&& op) const;
 
+ protected:
+  explicit dstream(std::shared_ptr<detail::node<T>> n) : node_(std::move(n)) {}
+
  private:
+  friend struct detail::access;
+  detail::scheduler& owner() const { return node_->owner(); }
+  const std::shared_ptr<detail::node<T>>& node() const noexcept { return node_; }
+
   std::shared_ptr<detail::node<T>> node_;
 };
+
+namespace detail {
+/// The stream of node `n`.
+template <class U, class N>
+dstream<U> stream_of(std::shared_ptr<N> n) {
+  return access::make<dstream<U>>(std::shared_ptr<node<U>>(std::move(n)));
+}
+}  // namespace detail
 
 namespace detail {
 
@@ -127,8 +139,8 @@ class rdd_fn2_node final : public node<U> {
     auto ra = a_->get(t);
     auto rb = b_->get(t);
     if (!ra && !rb) return std::nullopt;
-    if (!ra) ra = rdd<A>(rb->state(), std::vector<typename rdd<A>::partition_type>{});
-    if (!rb) rb = rdd<B>(ra->state(), std::vector<typename rdd<B>::partition_type>{});
+    if (!ra) ra = rdd_of_parts<A>(core_of(*rb), partitions_of<A>{});
+    if (!rb) rb = rdd_of_parts<B>(core_of(*ra), partitions_of<B>{});
     return f_(std::move(*ra), std::move(*rb), t);
   }
 
@@ -141,7 +153,7 @@ class rdd_fn2_node final : public node<U> {
 /// Makes a node of `U` from a parent and a function of (rdd, time).
 template <class U, class T, class F>
 dstream<U> make_fn_stream(const dstream<T>& parent, F f) {
-  return dstream<U>(std::make_shared<rdd_fn_node<U, T, F>>(parent.node(), std::move(f)));
+  return detail::stream_of<U>(std::make_shared<rdd_fn_node<U, T, F>>(detail::node_of(parent), std::move(f)));
 }
 template <class U, class A, class B, class F>
 dstream<U> make_fn2_stream(const dstream<A>& a, const dstream<B>& b, F f) {
@@ -149,7 +161,7 @@ dstream<U> make_fn2_stream(const dstream<A>& a, const dstream<B>& b, F f) {
     throw std::invalid_argument("dstream: the two streams have different slide durations (" +
                                 format_duration(a.slide_duration()) + " and " + format_duration(b.slide_duration()) +
                                 "); window them to the same slide first");
-  return dstream<U>(std::make_shared<rdd_fn2_node<U, A, B, F>>(a.node(), b.node(), std::move(f)));
+  return detail::stream_of<U>(std::make_shared<rdd_fn2_node<U, A, B, F>>(detail::node_of(a), detail::node_of(b), std::move(f)));
 }
 
 /// A dstream from a dstream or a dstream expression.
@@ -193,8 +205,8 @@ class dstream_expr {
     if constexpr (n == 0 && std::is_same_v<T, value_type>) {
       return base_;
     } else {
-      base_.owner().check_building("adding a stream operator");
-      return dstream<value_type>(std::make_shared<detail::stage_node<T, Ops>>(base_.node(), ops_));
+      detail::owner_of(base_).check_building("adding a stream operator");
+      return detail::stream_of<value_type>(std::make_shared<detail::stage_node<T, Ops>>(detail::node_of(base_), ops_));
     }
   }
   operator dstream<value_type>() const { return materialize(); }
@@ -223,8 +235,8 @@ auto make_batch_stream(const dstream<T>& s, F f) {
 /// Checks the graph can still grow and returns the streams' default partition count.
 template <class T>
 std::size_t start_operator(const dstream<T>& s) {
-  s.owner().check_building("adding a stream operator");
-  return s.owner().context().default_parallelism();
+  detail::owner_of(s).check_building("adding a stream operator");
+  return detail::owner_of(s).context().default_parallelism();
 }
 
 /// A narrow operator joins the expression's fused operators: no node yet.
@@ -301,7 +313,7 @@ struct dstream_apply<action_kind> {
         auto v = op.template per_batch<Y>(run_terminals(r, ops, op, t.milliseconds()));
         partitions_of<U> parts(1);
         if (v) parts[0].push_back(std::move(*v));
-        return rdd<U>(r.state(), std::move(parts));
+        return rdd_of_parts<U>(core_of(r), std::move(parts));
       });
     } else {
       return e.base();  // only the message above is reported

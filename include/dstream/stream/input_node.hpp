@@ -22,7 +22,7 @@ namespace dstream::detail {
 template <class T>
 class input_node final : public node<T>, public input_hooks {
  public:
-  input_node(streaming_state& st, std::unique_ptr<input<T>> in) : node<T>(st), in_(std::move(in)) {
+  input_node(scheduler& st, std::unique_ptr<input<T>> in) : node<T>(st), in_(std::move(in)) {
     if (!in_) throw std::invalid_argument("ds::streaming_context::add_input: the input is null");
   }
 

@@ -28,17 +28,17 @@ namespace dstream {
 
 namespace detail {
 
-class streaming_state;
+class scheduler;
 
 /// What every stream node shares: its place in the graph and its timing.
 class node_base {
  public:
-  explicit node_base(streaming_state& st, std::vector<std::shared_ptr<node_base>> parents = {});
+  explicit node_base(scheduler& st, std::vector<std::shared_ptr<node_base>> parents = {});
   virtual ~node_base() = default;
   node_base(const node_base&) = delete;
   node_base& operator=(const node_base&) = delete;
 
-  streaming_state& owner() const noexcept { return *st_; }
+  scheduler& owner() const noexcept { return *sched_; }
   const std::vector<std::shared_ptr<node_base>>& parents() const noexcept { return parents_; }
   int id() const noexcept { return id_; }
 
@@ -69,6 +69,9 @@ class node_base {
   virtual std::string operator_name() const { return "stream"; }
   virtual std::string save_state() const { return {}; }
   virtual void restore_state(std::string_view) {}
+  /// What a checkpoint records of this operator to recognise its state: the operator and
+  /// its key and state types as the serializer names them.
+  virtual std::string fingerprint() const { return operator_name(); }
   /// After every output of a batch ran: a stateful node keeps the state the batch made
   /// when `succeeded`, else puts back the state from before it (a failed batch changes
   /// no state).
@@ -80,7 +83,7 @@ class node_base {
   std::optional<batch_time> restored_through;
 
  private:
-  streaming_state* st_;
+  scheduler* sched_;
   std::vector<std::shared_ptr<node_base>> parents_;
   int id_;
   batch_time zero_{0};

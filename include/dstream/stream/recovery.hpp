@@ -106,6 +106,7 @@ class checkpointer {
       if (!fresh)
         throw std::logic_error("two stateful operators share the name \"" + n->state_key() +
                                "\"; give each its own ds::named(...)");
+      d.fingerprints[n->state_key()] = n->fingerprint();
     }
     for (std::size_t i = 0; i < ins.size(); ++i) d.positions[input_key(i)] = ins[i]->save_position(t);
     write_checkpoint(dir_, d);
@@ -122,6 +123,12 @@ class checkpointer {
       if (!n->stateful()) continue;
       n->restored_through = batch_time(cp.time_ms);
       auto it = cp.states.find(n->state_key());
+      if (auto f = cp.fingerprints.find(n->state_key()); f != cp.fingerprints.end() && f->second != n->fingerprint())
+        throw std::logic_error(
+            "dstream: the program changed: the state saved in " + dir_ + " for " + describe(*n) + " belongs to " +
+            f->second + ", but the program has " + n->fingerprint() + " there. Name each stateful operator with " +
+            "ds::named(\"...\") so that its state follows it when the program changes, or move the checkpoint " +
+            "directory aside to start afresh");
       if (it == cp.states.end()) {
         std::cerr << "dstream: the checkpoint has no state for " << n->operator_name() << " \"" << n->state_key()
                   << "\"; it starts empty\n";
@@ -141,6 +148,9 @@ class checkpointer {
   }
 
  private:
+  static std::string describe(const node_base& n) {
+    return n.name.empty() ? "the unnamed operator at position " + n.state_key() : "\"" + n.name + "\"";
+  }
   static std::string input_key(std::size_t i) { return "input#" + std::to_string(i); }
 
   void check_writable() const {

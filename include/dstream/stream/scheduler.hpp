@@ -39,11 +39,10 @@ enum class state { initialized, active, stopped };
 namespace detail {
 
 /// The shared state behind a `streaming_context` handle and every `dstream` of it.
-class streaming_state : public std::enable_shared_from_this<streaming_state> {
+class scheduler : public std::enable_shared_from_this<scheduler> {
  public:
-  std::shared_ptr<streaming_state> shared_from_this_state() { return shared_from_this(); }
 
-  streaming_state(::dstream::context ctx, duration batch)
+  scheduler(::dstream::context ctx, duration batch)
       : ctx_(std::move(ctx)), batch_(batch) {
     check_settings(ctx_.conf());
     if (batch.count() <= 0)
@@ -56,7 +55,7 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
       wall_clock_ = true;
     }
   }
-  ~streaming_state() {
+  ~scheduler() {
     try {
       stop(false, false);
     } catch (...) {
@@ -429,11 +428,11 @@ class streaming_state : public std::enable_shared_from_this<streaming_state> {
   std::thread executor_;
 };
 
-inline node_base::node_base(streaming_state& st, std::vector<std::shared_ptr<node_base>> parents)
-    : st_(&st), parents_(std::move(parents)), id_(st.register_node(this)) {}
+inline node_base::node_base(scheduler& st, std::vector<std::shared_ptr<node_base>> parents)
+    : sched_(&st), parents_(std::move(parents)), id_(st.register_node(this)) {}
 
 inline duration node_base::slide() const {
-  return parents_.empty() ? st_->batch_duration() : parents_.front()->slide();
+  return parents_.empty() ? sched_->batch_duration() : parents_.front()->slide();
 }
 
 }  // namespace detail

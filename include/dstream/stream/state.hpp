@@ -12,6 +12,7 @@
 #include <utility>
 
 #include <dstream/batch/rdd.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/closure.hpp>
 #include <dstream/detail/traits.hpp>
 #include <dstream/stream/dstream.hpp>
@@ -116,12 +117,11 @@ class update_state_by_key_t : public detail::op_base {
     static_assert(plain || timed,
                   "ds::update_state_by_key(f): f must be callable as optional<S>(std::span<const V>, optional<S>) or "
                   "optional<S>(ds::batch_time, const K&, std::span<const V>, optional<S>) for the K and V named below");
-    s.owner().check_building("ds::update_state_by_key");
-    std::size_t n = n_ ? n_ : s.owner().context().default_parallelism();
+    detail::owner_of(s).check_building("ds::update_state_by_key");
+    std::size_t n = n_ ? n_ : detail::owner_of(s).context().default_parallelism();
     std::optional<rdd<std::pair<K, S>>> init;
     if constexpr (!std::is_same_v<Init, std::nullptr_t>) init = detail::as_rdd(initial_);
-    return dstream<std::pair<K, S>>(
-        std::make_shared<detail::update_state_node<K, V, S, F, !plain>>(s.node(), f_, n, std::move(init)));
+    return detail::stream_of<std::pair<K, S>>(std::make_shared<detail::update_state_node<K, V, S, F, !plain>>(detail::node_of(s), f_, n, std::move(init)));
   }
 
  private:
@@ -209,10 +209,10 @@ class map_with_state_stream : public dstream<U> {
   explicit map_with_state_stream(std::shared_ptr<M> m) : dstream<U>(m), m_(std::move(m)) {}
   dstream<std::pair<K, S>> state_snapshots() const {
     if (!*slot_) {
-      this->owner().check_building("map_with_state(...).state_snapshots()");
+      detail::owner_of(*this).check_building("map_with_state(...).state_snapshots()");
       *slot_ = std::make_shared<detail::snapshot_node<K, S, M>>(m_);
     }
-    return dstream<std::pair<K, S>>(*slot_);
+    return detail::stream_of<std::pair<K, S>>(*slot_);
   }
 
  private:
@@ -254,12 +254,12 @@ class map_with_state_t : public detail::op_base {
     using O = typename detail::optional_value<std::remove_cvref_t<R>>::type;
     constexpr bool optional = timed && !std::is_void_v<O>;
     using U = std::conditional_t<optional, O, std::remove_cvref_t<R>>;
-    s.owner().check_building("ds::map_with_state");
-    std::size_t n = spec_.partitions() ? spec_.partitions() : s.owner().context().default_parallelism();
+    detail::owner_of(s).check_building("ds::map_with_state");
+    std::size_t n = spec_.partitions() ? spec_.partitions() : detail::owner_of(s).context().default_parallelism();
     std::optional<rdd<std::pair<K, S>>> init;
     if constexpr (!std::is_same_v<Init, std::nullptr_t>) init = detail::as_rdd(spec_.initial());
     using M = detail::map_with_state_node<K, V, S, U, F, timed, optional>;
-    auto m = std::make_shared<M>(s.node(), spec_.function(), n, std::move(init), spec_.idle_timeout());
+    auto m = std::make_shared<M>(detail::node_of(s), spec_.function(), n, std::move(init), spec_.idle_timeout());
     return map_with_state_stream<U, K, S, M>(std::move(m));
   }
 
@@ -305,12 +305,12 @@ class named_t : public detail::op_base {
   dstream<T> apply(const dstream<T>& s) const {
     // The name goes to the nearest stateful node up a single-parent chain (a `map` after
     // a window's reduce still names the reduce).
-    detail::node_base* n = s.node().get();
+    detail::node_base* n = detail::node_of(s).get();
     while (n && !n->stateful() && n->parents().size() == 1) n = n->parents().front().get();
     if (n && n->stateful()) {
       n->name = name_;
     } else {
-      s.node()->name = name_;
+      detail::node_of(s)->name = name_;
     }
     return s;
   }

@@ -20,6 +20,7 @@
 
 #include <dstream/batch/rdd.hpp>
 #include <dstream/checkpoint/serialize.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/keyed.hpp>
 #include <dstream/stream/scheduler.hpp>
 #include <dstream/runtime/time.hpp>
@@ -98,9 +99,9 @@ bool restore_keyed(std::string_view bytes, std::vector<Map>& maps) {
 }
 
 template <class T>
-std::optional<rdd<T>> or_empty(std::optional<rdd<T>> r, streaming_state& st) {
+std::optional<rdd<T>> or_empty(std::optional<rdd<T>> r, scheduler& st) {
   if (r) return r;
-  return rdd<T>(st.context().state(), std::vector<typename rdd<T>::partition_type>{});
+  return rdd_of_parts<T>(core_of(st.context()), partitions_of<T>{});
 }
 
 /// `update_state_by_key`.
@@ -115,6 +116,9 @@ class update_state_node final : public node<std::pair<K, S>> {
 
   bool stateful() const override { return true; }
   std::string operator_name() const override { return "ds::update_state_by_key"; }
+  std::string fingerprint() const override {
+    return operator_name() + " of key " + type_tag<K>() + ", state " + type_tag<S>();
+  }
   std::string save_state() const override { return save_keyed(seeded_, state_); }
   void restore_state(std::string_view bytes) override { seeded_ = restore_keyed(bytes, state_); }
 
@@ -131,7 +135,7 @@ class update_state_node final : public node<std::pair<K, S>> {
     auto grouped = combine_parts(*in, boost::hana::tuple<>{}, group_op{}, n_);
     partitions_of<Out> out(n_);
     std::vector<pending> next(n_);
-    this->owner().context().state()->parallel_for(n_, [&](std::size_t j) {
+    core_of(this->owner().context())->parallel_for(n_, [&](std::size_t j) {
       const map_t& old = state_[j];
       auto& g = grouped[j];
       key_map<K, std::size_t> index;  // the batch's keys, by position in `g`
@@ -160,13 +164,13 @@ class update_state_node final : public node<std::pair<K, S>> {
       }
     });
     next_ = std::move(next);
-    return rdd<Out>(this->owner().context().state(), std::move(out));
+    return rdd_of_parts<Out>(core_of(this->owner().context()), std::move(out));
   }
 
   void end_batch(bool succeeded) override {
     if (!next_) return;
     if (succeeded) {
-      this->owner().context().state()->parallel_for(n_, [&](std::size_t j) { commit(state_[j], (*next_)[j]); });
+      core_of(this->owner().context())->parallel_for(n_, [&](std::size_t j) { commit(state_[j], (*next_)[j]); });
     }
     next_.reset();
   }
@@ -252,6 +256,9 @@ class map_with_state_node final : public node<U> {
 
   bool stateful() const override { return true; }
   std::string operator_name() const override { return "ds::map_with_state"; }
+  std::string fingerprint() const override {
+    return operator_name() + " of key " + type_tag<K>() + ", state " + type_tag<S>();
+  }
   std::string save_state() const override { return save_keyed(seeded_, state_); }
   void restore_state(std::string_view bytes) override { seeded_ = restore_keyed(bytes, state_); }
 
@@ -259,11 +266,11 @@ class map_with_state_node final : public node<U> {
   rdd<std::pair<K, S>> snapshot(batch_time t) {
     this->get(t);
     partitions_of<std::pair<K, S>> out(n_);
-    this->owner().context().state()->parallel_for(n_, [&](std::size_t j) {
+    core_of(this->owner().context())->parallel_for(n_, [&](std::size_t j) {
       out[j].reserve(state_[j].size());
       for (const auto& kv : state_[j]) out[j].emplace_back(kv.first, kv.second.value);
     });
-    return rdd<std::pair<K, S>>(this->owner().context().state(), std::move(out));
+    return rdd_of_parts<std::pair<K, S>>(core_of(this->owner().context()), std::move(out));
   }
 
  protected:
@@ -281,12 +288,12 @@ class map_with_state_node final : public node<U> {
     undo_.assign(n_, undo_log());
     partitions_of<U> out(n_);
     try {
-      this->owner().context().state()->parallel_for(n_, [&](std::size_t j) { run_partition(t, j, out[j]); });
+      core_of(this->owner().context())->parallel_for(n_, [&](std::size_t j) { run_partition(t, j, out[j]); });
     } catch (...) {
       end_batch(false);
       throw;
     }
-    return rdd<U>(this->owner().context().state(), std::move(out));
+    return rdd_of_parts<U>(core_of(this->owner().context()), std::move(out));
   }
 
   void end_batch(bool succeeded) override {

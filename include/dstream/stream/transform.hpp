@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <dstream/batch/rdd.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/closure.hpp>
 #include <dstream/stream/dstream.hpp>
 
@@ -51,7 +52,7 @@ class transform_t : public detail::op_base {
 
   template <class T>
   auto apply(const dstream<T>& s) const {
-    s.owner().check_building("ds::transform");
+    detail::owner_of(s).check_building("ds::transform");
     auto fn = [f = f_](rdd<T> r, batch_time t) { return detail::as_rdd(detail::call_with_time(f, std::move(r), t)); };
     using U = typename decltype(fn(rdd<T>(), batch_time()))::value_type;
     return detail::make_fn_stream<U>(s, std::move(fn));
@@ -82,7 +83,7 @@ class transform_with_t : public detail::op_base {
 
   template <class T>
   auto apply(const dstream<T>& s) const {
-    s.owner().check_building("ds::transform_with");
+    detail::owner_of(s).check_building("ds::transform_with");
     auto other = detail::as_dstream(other_);
     using B = typename decltype(other)::value_type;
     auto fn = [f = f_](rdd<T> a, rdd<B> b, batch_time t) {

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/closure.hpp>
 #include <dstream/detail/traits.hpp>
 #include <dstream/ops/count.hpp>
@@ -34,12 +35,12 @@ class window_t : public detail::op_base {
 
   template <class T>
   dstream<T> apply(const dstream<T>& s) const {
-    s.owner().check_building("ds::window");
+    detail::owner_of(s).check_building("ds::window");
     const duration parent = s.slide_duration();
     const duration slide = slide_.count() ? slide_ : parent;
     detail::check_multiple("ds::window", "window", len_, parent);
     detail::check_multiple("ds::window", "slide", slide, parent);
-    return dstream<T>(std::make_shared<detail::window_node<T>>(s.node(), len_, slide));
+    return detail::stream_of<T>(std::make_shared<detail::window_node<T>>(detail::node_of(s), len_, slide));
   }
 
  private:
@@ -76,13 +77,13 @@ class reduce_by_key_and_window_inv_t : public op_base {
                   "ds::reduce_by_key_and_window(f, inv_f, ...): f must be callable as V(V, V)");
     static_assert(std::is_invocable_r_v<V, const Inv&, V, const V&>,
                   "ds::reduce_by_key_and_window(f, inv_f, ...): inv_f must be callable as V(V, V)");
-    s.owner().check_building("ds::reduce_by_key_and_window");
+    detail::owner_of(s).check_building("ds::reduce_by_key_and_window");
     const duration parent = s.slide_duration();
     const duration slide = slide_.count() ? slide_ : parent;
     check_multiple("ds::reduce_by_key_and_window", "window", len_, parent);
     check_multiple("ds::reduce_by_key_and_window", "slide", slide, parent);
-    std::size_t n = n_ ? n_ : s.owner().context().default_parallelism();
-    return dstream<E>(std::make_shared<reduced_window_node<K, V, F, Inv, Filter>>(s.node(), f_, inv_, len_, slide, n,
+    std::size_t n = n_ ? n_ : detail::owner_of(s).context().default_parallelism();
+    return detail::stream_of<E>(std::make_shared<reduced_window_node<K, V, F, Inv, Filter>>(detail::node_of(s), f_, inv_, len_, slide, n,
                                                                                    filter_));
   }
 

@@ -18,6 +18,7 @@
 
 #include <dstream/batch/rdd.hpp>
 #include <dstream/checkpoint/serialize.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/detail/keyed.hpp>
 #include <dstream/ops/reduce_by_key.hpp>
 #include <dstream/stream/scheduler.hpp>
@@ -49,7 +50,7 @@ class window_node final : public node<T> {
     for (batch_time x = t - len_ + step; x <= t; x = x + step) {
       if (auto r = parent_->get(x)) parts.insert(parts.end(), r->partitions().begin(), r->partitions().end());
     }
-    return rdd<T>(this->owner().context().state(), std::move(parts));
+    return rdd_of_parts<T>(core_of(this->owner().context()), std::move(parts));
   }
 
  private:
@@ -85,6 +86,10 @@ class reduced_window_node final : public node<std::pair<K, V>> {
   duration slide() const override { return slide_; }
   bool stateful() const override { return true; }
   std::string operator_name() const override { return "ds::reduce_by_key_and_window"; }
+  std::string fingerprint() const override {
+    return operator_name() + " of key " + type_tag<K>() + ", value " + type_tag<V>() + ", window " +
+           format_duration(len_) + " every " + format_duration(slide_);
+  }
 
   std::string save_state() const override {
     writer w;
@@ -136,7 +141,7 @@ class reduced_window_node final : public node<std::pair<K, V>> {
       if (panes_.count(x)) continue;
       panes_[x] = pane(x);
     }
-    auto& st = *this->owner().context().state();
+    auto& st = *core_of(this->owner().context());
     if (last_ && *last_ == t - slide_) {
       // Incremental: panes in (last - len, t - len] leave, panes in (last, t] enter.
       std::vector<const partitions_of<E>*> leaving, entering;
@@ -176,7 +181,7 @@ class reduced_window_node final : public node<std::pair<K, V>> {
       out[j].reserve(state_[j].size());
       for (const auto& kv : state_[j]) out[j].emplace_back(kv.first, kv.second);
     });
-    return rdd<E>(this->owner().context().state(), std::move(out));
+    return rdd_of_parts<E>(core_of(this->owner().context()), std::move(out));
   }
 
  private:
