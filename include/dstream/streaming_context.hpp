@@ -13,6 +13,8 @@
 #include <dstream/batch/context.hpp>
 #include <dstream/batch/rdd.hpp>
 #include <dstream/checkpoint/checkpoint.hpp>
+#include <dstream/detail/access.hpp>
+#include <dstream/detail/paths.hpp>
 #include <dstream/io/file_stream.hpp>
 #include <dstream/io/queue_stream.hpp>
 #include <dstream/io/receiver_stream.hpp>
@@ -70,7 +72,7 @@ class streaming_context {
   /// path and the previous complete one is used.
   template <class Factory>
   static streaming_context get_or_create(const std::string& dir, Factory factory) {
-    auto cp = detail::read_latest_checkpoint(dir);
+    auto cp = detail::read_latest_checkpoint(detail::local_path("ds::streaming_context::get_or_create", dir));
     streaming_context ssc = factory();
     if (ssc.sched_->checkpoint_dir().empty()) ssc.checkpoint(dir);
     if (cp) ssc.sched_->set_recovery(std::move(*cp));
@@ -107,12 +109,14 @@ class streaming_context {
     if (port <= 0 || port > 65535)
       throw std::invalid_argument("ds::streaming_context::socket_text_stream: port " + std::to_string(port) +
                                   " is not in 1..65535");
-    return receiver_stream(std::make_unique<detail::socket_line_receiver>(host, port));
+    return receiver_stream(std::make_unique<detail::socket_line_receiver>(host, port, max_line_bytes()));
   }
 
   /// Lines of the files moved into `directory` after start (hidden and `_` files ignored).
   dstream<std::string> text_file_stream(const std::string& directory) {
-    return add_input(std::make_unique<detail::file_input>(directory));
+    return add_input(
+        std::make_unique<detail::file_input>(detail::local_path("ds::streaming_context::text_file_stream", directory),
+                                             max_line_bytes()));
   }
 
   /// The records a user receiver stores (`R` derives from `ds::receiver<T>`).
@@ -132,7 +136,7 @@ class streaming_context {
   /// Where checkpoints go (needed by stateful operators).
   void checkpoint(const std::string& dir) {
     if (dir.empty()) throw std::invalid_argument("ds::streaming_context::checkpoint: the directory is empty");
-    sched_->set_checkpoint_dir(dir);
+    sched_->set_checkpoint_dir(detail::local_path("ds::streaming_context::checkpoint", dir));
   }
   /// Keeps every stream's rdds for at least `d` (for queries from `foreach_rdd`).
   void remember(duration d) { sched_->set_remember(d); }
@@ -157,6 +161,13 @@ class streaming_context {
 
  private:
   friend struct detail::access;
+
+  // `dstream.text.max_line_bytes`: the longest line the text sources keep (default 16 MiB;
+  // 0: no bound). A longer line is reported and skipped.
+  std::size_t max_line_bytes() {
+    return context().conf().get("dstream.text.max_line_bytes") ? context().conf().get_count("dstream.text.max_line_bytes")
+                                                                : std::size_t(16) << 20;
+  }
   streaming_context(std::shared_ptr<detail::scheduler> st, bool owner) : sched_(std::move(st)), owner_(owner) {}
 
   void release() {

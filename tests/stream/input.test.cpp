@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -255,5 +256,61 @@ TEST_CASE("a file that vanished before it was read is reported with its path and
                                Catch::Matchers::Contains("vanished") && Catch::Matchers::Contains("skipped"));
   REQUIRE_FALSE(in.take(ds::batch_time(3000)));
   REQUIRE(reports.size() == 1);
+  ctx.stop();
+}
+
+TEST_CASE("lines are cut at \\n whatever the chunks, and a line over the bound is skipped and reported",
+          "[input][lines]") {
+  auto cut = [](const std::string& text, std::size_t chunk, std::size_t max) {
+    ds::detail::line_splitter s(max);
+    std::vector<std::string> lines;
+    std::vector<std::string> longs;
+    auto keep = [&](std::string&& l) { lines.push_back(std::move(l)); };
+    auto too_long = [&](std::uint64_t bytes, std::uint64_t line) {
+      longs.push_back(std::to_string(line) + ":" + std::to_string(bytes));
+    };
+    for (std::size_t i = 0; i < text.size(); i += chunk) {
+      const char* p = text.data() + i;
+      s.feed(p, p + std::min(chunk, text.size() - i), [] { return std::string(); }, keep, too_long);
+    }
+    s.finish(keep, too_long);
+    return std::pair(lines, longs);
+  };
+  const std::string text = "one\r\ntwo\n" + std::string(50, 'x') + "\n\nlast";
+  for (std::size_t chunk : {1, 3, 7, 64, 1000}) {
+    CAPTURE(chunk);
+    auto [lines, longs] = cut(text, chunk, 10);
+    REQUIRE(lines == std::vector<std::string>{"one", "two", "", "last"});
+    REQUIRE(longs == std::vector<std::string>{"3:50"});
+    auto [all, none] = cut(text, chunk, 0);  // no bound
+    REQUIRE(all.size() == 5);
+    REQUIRE(none.empty());
+  }
+  auto [lines, longs] = cut("ok\n" + std::string(30, 'y'), 4, 10);  // the long line is the last, unended
+  REQUIRE(lines == std::vector<std::string>{"ok"});
+  REQUIRE(longs == std::vector<std::string>{"2:30"});
+}
+
+TEST_CASE("text_file_stream skips a line over dstream.text.max_line_bytes, naming the file and the line",
+          "[input][lines]") {
+  stream_test::temp_dir tmp;
+  const auto dir = tmp.path() / "in";
+  std::filesystem::create_directories(dir);
+  ds::detail::file_input in(dir, 100);
+  ds::context ctx(ds::conf().master("local[1]"));
+  ds::listener_bus bus;
+  std::vector<std::string> reports;
+  in.start(ds::input_env(ctx, 1000ms, ds::batch_time(0), 1000ms, "", 0, bus,
+                         [&](std::string m) { reports.push_back(std::move(m)); }));
+  {
+    std::ofstream(dir / "f.txt") << "a\n" << std::string(300, 'x') << "\nb\n";
+  }
+  auto r = in.take(ds::batch_time(1000));
+  REQUIRE(r);
+  REQUIRE((*r | ds::collect()) == std::vector<std::string>{"a", "b"});
+  REQUIRE(reports.size() == 1);
+  REQUIRE_THAT(reports[0], Catch::Matchers::Contains((dir / "f.txt").string()) &&
+                               Catch::Matchers::Contains("line 2") && Catch::Matchers::Contains("300 bytes") &&
+                               Catch::Matchers::Contains("dstream.text.max_line_bytes"));
   ctx.stop();
 }

@@ -218,3 +218,29 @@ TEST_CASE("foreach_rdd calls the function with the rdd of every batch") {
     REQUIRE(order == std::vector<std::string>{"a1000", "b1000", "a2000", "b2000"});
   }
 }
+
+TEST_CASE("paths may be file:// URIs; other schemes are refused by name") {
+  namespace fs = std::filesystem;
+  stream_test::temp_dir tmp;
+  const fs::path in = tmp.path() / "in";
+  fs::create_directories(in);
+  auto ssc = stream_test::manual_context();
+  REQUIRE_NOTHROW(ssc.checkpoint("file://" + (tmp.path() / "ckpt").string()));
+  auto lines = ssc.text_file_stream("file://" + in.string());
+  lines | ds::save_as_text_files("file://" + (tmp.path() / "out" / "lines").string());
+  ssc.start();
+  std::ofstream(tmp.path() / "f.txt") << "hello\n";
+  fs::rename(tmp.path() / "f.txt", in / "f.txt");
+  stream_test::run_batch(ssc, 1000, 1000);
+  ssc.stop();
+  REQUIRE(fs::exists(tmp.path() / "out" / "lines-1000" / "_SUCCESS"));
+  REQUIRE(fs::exists(tmp.path() / "ckpt" / "checkpoint-1000"));
+  REQUIRE_FALSE(fs::exists("file:"));  // nothing was created under a folder named "file:"
+
+  auto other = stream_test::manual_context();
+  REQUIRE_THROWS_WITH(other.checkpoint("hdfs://namenode/ckpt"),
+                      Catch::Matchers::Contains("hdfs://") && Catch::Matchers::Contains("checkpoint"));
+  REQUIRE_THROWS_WITH(other.text_file_stream("s3a://bucket/in"), Catch::Matchers::Contains("s3a://"));
+  REQUIRE_THROWS_WITH(ds::save_as_text_files("hdfs://x/out"), Catch::Matchers::Contains("save_as_text_files"));
+  REQUIRE_THROWS_WITH(other.checkpoint("file://otherhost/ckpt"), Catch::Matchers::Contains("another host"));
+}

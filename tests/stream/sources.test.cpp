@@ -309,6 +309,23 @@ TEST_CASE("socket_text_stream reads lines from a server, in order") {
   REQUIRE(out.get().lines == expected);
 }
 
+TEST_CASE("socket_text_stream skips a line over dstream.text.max_line_bytes (16 MiB by default) and goes on") {
+  line_server server;
+  socket_run run(server.port());
+  auto& [listener, out, ssc] = run;
+  REQUIRE(server.wait_for_client(10s));
+  server.send("before\n");
+  server.send(std::string(std::size_t(17) << 20, 'x'));
+  server.send("\nafter\n");
+  REQUIRE(out.wait_for(10s, [](const collected& c) { return c.lines.size() >= 2; }));
+  REQUIRE(listener.wait_for(10s, [](const auto& r) { return !r.receiver_errors.empty(); }));
+  ssc.stop(true, true);
+  REQUIRE(out.get().lines == std::vector<std::string>{"before", "after"});
+  const auto errors = listener.get().receiver_errors;
+  REQUIRE_THAT(errors.at(0).last_error, Contains("line 2") && Contains(std::to_string(std::size_t(17) << 20)) &&
+                                            Contains("dstream.text.max_line_bytes") && Contains("skipped"));
+}
+
 TEST_CASE("socket_text_stream resumes when the server closes and comes back") {
   line_server server;
   socket_run run(server.port());

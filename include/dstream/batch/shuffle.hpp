@@ -20,6 +20,7 @@
 #include <dstream/detail/fusion.hpp>
 #include <dstream/detail/keyed.hpp>
 #include <dstream/detail/traits.hpp>
+#include <dstream/ops/group_by_key.hpp>
 
 namespace dstream::detail {
 
@@ -119,34 +120,6 @@ auto combine_parts(const rdd<T>& base, const Ops& ops, const Op& op, std::size_t
 
 // Two-input operators.
 
-/// The grouping both sides of a cogroup go through.
-struct group_op : pair_keyed {
-  template <class X>
-  struct types {
-    using key = owned_t<key_t<X>>;
-    using combiner = std::vector<owned_t<value_t<X>>>;
-    using output = std::pair<key, combiner>;
-  };
-  template <class X>
-  auto create(X&& x) const {
-    typename types<std::remove_cvref_t<X>>::combiner c;
-    c.emplace_back(to_owned(value(std::forward<X>(x))));
-    return c;
-  }
-  template <class C, class X>
-  void merge_value(C& c, X&& x) const {
-    c.emplace_back(to_owned(value(std::forward<X>(x))));
-  }
-  template <class C>
-  void merge_combiners(C& c, C&& other) const {
-    c.insert(c.end(), std::make_move_iterator(other.begin()), std::make_move_iterator(other.end()));
-  }
-  template <class K, class C>
-  static std::pair<K, C> output(K&& k, C&& c) {
-    return {std::move(k), std::move(c)};
-  }
-};
-
 template <class Shape, class L, class R, class Op>
 auto cogroup_rdds(const L& left, const R& right, const Op& op) {
   using LE = typename L::value_type;
@@ -161,7 +134,7 @@ auto cogroup_rdds(const L& left, const R& right, const Op& op) {
   using Out = typename Shape::template output<K, V, W>;
 
   const std::size_t n = op.partitions_or(std::max(left.num_partitions(), right.num_partitions()));
-  group_op g;
+  group_by_key_t g(n);  // both sides grouped by key, as group_by_key does
   auto lg = combine_parts(left, boost::hana::tuple<>{}, g, n);
   auto rg = combine_parts(right, boost::hana::tuple<>{}, g, n);
   partitions_of<Out> out(n);

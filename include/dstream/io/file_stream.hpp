@@ -23,13 +23,16 @@
 #include <dstream/checkpoint/serialize.hpp>
 #include <dstream/runtime/time.hpp>
 #include <dstream/stream/input.hpp>
+#include <dstream/text/lines.hpp>
 
 namespace dstream::detail {
 
 /// New text files of a directory, one partition per file, one record per line.
 class file_input final : public input<std::string> {
  public:
-  explicit file_input(std::filesystem::path dir) : dir_(std::move(dir)) {
+  /// `max_line`: the longest line kept, in bytes (0: no bound).
+  explicit file_input(std::filesystem::path dir, std::size_t max_line = std::size_t(16) << 20)
+      : dir_(std::move(dir)), max_line_(max_line) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir_, ec))
       throw std::invalid_argument("ds::streaming_context::text_file_stream: \"" + dir_.string() +
@@ -177,11 +180,18 @@ class file_input final : public input<std::string> {
       return std::nullopt;
     }
     std::vector<std::string> lines;
-    std::string line;
-    while (std::getline(in, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      lines.push_back(std::move(line));
+    line_splitter splitter(max_line_);
+    auto keep = [&](std::string&& line) { lines.push_back(std::move(line)); };
+    auto too_long = [&](std::uint64_t bytes, std::uint64_t line) {
+      report(p.string() + ": line " + std::to_string(line) + " has " + std::to_string(bytes) +
+             " bytes, more than dstream.text.max_line_bytes (" + std::to_string(max_line_) +
+             "); it is skipped, the rest of the file is read");
+    };
+    std::vector<char> buf(64 * 1024);
+    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+      splitter.feed(buf.data(), buf.data() + in.gcount(), [] { return std::string(); }, keep, too_long);
     }
+    splitter.finish(keep, too_long);
     if (in.bad()) {
       report("error while reading " + p.string());
       return std::nullopt;
@@ -197,6 +207,7 @@ class file_input final : public input<std::string> {
   using files_by_time = std::map<std::int64_t, std::vector<std::string>>;
 
   std::filesystem::path dir_;
+  std::size_t max_line_;
   mutable std::mutex m_;
   std::optional<input_env> env_;
   std::set<std::string> seen_;

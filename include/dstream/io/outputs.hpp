@@ -20,6 +20,7 @@
 #include <dstream/batch/rdd.hpp>
 #include <dstream/detail/access.hpp>
 #include <dstream/detail/closure.hpp>
+#include <dstream/detail/paths.hpp>
 #include <dstream/io/format.hpp>
 #include <dstream/ops/take.hpp>
 #include <dstream/stream/dstream.hpp>
@@ -198,6 +199,7 @@ class save_as_text_files_t : public detail::op_base {
   save_as_text_files_t(std::string prefix, std::string suffix)
       : prefix_(std::move(prefix)), suffix_(std::move(suffix)) {
     if (prefix_.empty()) throw std::invalid_argument("ds::save_as_text_files: the prefix is empty");
+    prefix_ = detail::local_path("ds::save_as_text_files", prefix_);
   }
 
   /// The directory of batch `t` (Spark's naming).

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -21,12 +23,15 @@
 #include <unistd.h>
 
 #include <dstream/runtime/receiver.hpp>
+#include <dstream/text/lines.hpp>
 
 namespace dstream::detail {
 
 class socket_line_receiver final : public receiver<std::string> {
  public:
-  socket_line_receiver(std::string host, int port) : host_(std::move(host)), port_(port) {}
+  /// `max_line`: the longest line kept, in bytes (0: no bound).
+  socket_line_receiver(std::string host, int port, std::size_t max_line = std::size_t(16) << 20)
+      : host_(std::move(host)), port_(port), max_line_(max_line) {}
   ~socket_line_receiver() override { on_stop(); }
 
   std::string name() const override { return "socket_text_stream " + host_ + ":" + std::to_string(port_); }
@@ -48,7 +53,7 @@ class socket_line_receiver final : public receiver<std::string> {
   void run() {
     int fd = connect_to();
     if (fd < 0) return;
-    std::string pending;        // the start of a line whose end has not arrived
+    line_splitter splitter(max_line_);
     std::vector<std::string> lines;  // the lines of one read, stored together
     std::vector<std::string> spare;  // recycled strings, overwritten by new lines
     std::size_t used = 0;
@@ -60,34 +65,25 @@ class socket_line_receiver final : public receiver<std::string> {
       }
       return std::move(spare[used++]);
     };
+    auto keep = [&](std::string&& line) { lines.push_back(std::move(line)); };
+    auto too_long = [&](std::uint64_t bytes, std::uint64_t line) {
+      report_error("line " + std::to_string(line) + " of this connection has " + std::to_string(bytes) +
+                   " bytes, more than dstream.text.max_line_bytes (" + std::to_string(max_line_) +
+                   "); it is skipped and the stream goes on");
+    };
     char buf[64 * 1024];
     for (;;) {
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         std::string why = n == 0 ? std::string("the server closed the connection") : std::strerror(errno);
-        if (!pending.empty()) lines.push_back(std::move(pending));
+        splitter.finish(keep, too_long);
         emit(lines);
         close_fd();
         if (!quit_) restart("lost the connection to " + host_ + ":" + std::to_string(port_) + ": " + why);
         return;
       }
-      const char* p = buf;
-      const char* end = buf + n;
-      while (const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) {
-        std::string line = fresh();
-        if (pending.empty()) {
-          line.assign(p, nl);
-        } else {
-          line.assign(pending);
-          line.append(p, nl);
-          pending.clear();
-        }
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        lines.push_back(std::move(line));
-        p = nl + 1;
-      }
-      pending.append(p, end);
+      splitter.feed(buf, buf + n, fresh, keep, too_long);
       if (!emit(lines)) {
         close_fd();
         return;
@@ -201,6 +197,7 @@ class socket_line_receiver final : public receiver<std::string> {
 
   std::string host_;
   int port_;
+  std::size_t max_line_;
   std::atomic<bool> quit_{false};
   std::mutex m_;
   int fd_ = -1;

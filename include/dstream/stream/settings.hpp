@@ -30,6 +30,7 @@ inline constexpr setting known_settings[] = {
     {"dstream.receiver.max_pending", setting_kind::count},
     {"dstream.receiver.restart_delay", setting_kind::duration},
     {"dstream.receiver.wal.enable", setting_kind::boolean},
+    {"dstream.text.max_line_bytes", setting_kind::count},
 };
 
 /// The edit distance between two keys (for "did you mean").

@@ -22,8 +22,9 @@
 #include <dstream/checkpoint/serialize.hpp>
 #include <dstream/detail/access.hpp>
 #include <dstream/detail/keyed.hpp>
-#include <dstream/stream/scheduler.hpp>
+#include <dstream/ops/group_by_key.hpp>
 #include <dstream/runtime/time.hpp>
+#include <dstream/stream/scheduler.hpp>
 
 namespace dstream {
 
@@ -132,7 +133,7 @@ class update_state_node final : public node<std::pair<K, S>> {
       seeded_ = true;
     }
     auto in = or_empty(parent_->get(t), this->owner());
-    auto grouped = combine_parts(*in, boost::hana::tuple<>{}, group_op{}, n_);
+    auto grouped = combine_parts(*in, boost::hana::tuple<>{}, group_by_key_t(n_), n_);
     partitions_of<Out> out(n_);
     std::vector<pending> next(n_);
     core_of(this->owner().context())->parallel_for(n_, [&](std::size_t j) {
@@ -328,6 +329,7 @@ class map_with_state_node final : public node<U> {
     const std::int64_t now = t.milliseconds();
     map_t& m = state_[j];
     undo_log& log = undo_[j];
+    log.entries.reserve(records_[j].size());
     out.reserve(records_[j].size());
     for (auto& [k, v] : records_[j]) {
       auto it = m.find(k);
