@@ -458,3 +458,24 @@ TEST_CASE("every dstream setting is checked when the context is built") {
     REQUIRE_NOTHROW(ds::streaming_context(with("myapp.anything", "x"), 1s));
   }
 }
+
+TEST_CASE("a batch that waits more than three intervals to start carries a falling-behind warning") {
+  auto ssc = manual_context(20ms);
+  recording_listener listener;
+  ssc.add_listener(listener);
+  ds::rdd_queue<int> q;
+  for (int i = 0; i < 3; ++i) q.push(ssc.context().parallelize(std::vector{i}, 1));
+  ssc.queue_stream(q) | ds::foreach_rdd([](ds::rdd<int>&, ds::batch_time t) {
+    // The first batch takes longer than three intervals: the next one waits that long.
+    if (t.milliseconds() == 20) std::this_thread::sleep_for(100ms);
+  });
+  ssc.start();
+  ssc.test_clock()->advance(60);  // three batches due at once
+  REQUIRE(ssc.wait_for_batch(ds::batch_time(60), 20s));
+  ssc.stop();
+  const auto done = listener.get().completed;
+  REQUIRE(done.size() == 3);
+  REQUIRE(done[1].warnings.size() == 1);
+  REQUIRE_THAT(done[1].warnings[0], Contains("falling behind") && Contains("batch 40 ms") &&
+                                        Contains("dstream.receiver.max_rate"));
+}

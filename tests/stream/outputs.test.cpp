@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -243,4 +245,29 @@ TEST_CASE("paths may be file:// URIs; other schemes are refused by name") {
   REQUIRE_THROWS_WITH(other.text_file_stream("s3a://bucket/in"), Catch::Matchers::Contains("s3a://"));
   REQUIRE_THROWS_WITH(ds::save_as_text_files("hdfs://x/out"), Catch::Matchers::Contains("save_as_text_files"));
   REQUIRE_THROWS_WITH(other.checkpoint("file://otherhost/ckpt"), Catch::Matchers::Contains("another host"));
+}
+
+TEST_CASE("pprint with ds::python_style prints PySpark's text") {
+  // The manual clock's batch at 1000 ms is one second after the epoch, in local time.
+  const std::time_t one = 1;
+  std::tm tm{};
+  ::localtime_r(&one, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+  const std::string py_header = dashes + "\nTime: " + when + "\n" + dashes + "\n";
+  using row = std::tuple<std::string, int, std::optional<double>, bool, std::vector<int>>;
+  std::ostringstream os;
+  ds::testing::run(
+      std::vector<std::vector<row>>{{{"hello", 1, 2.0, true, {1, 2}}, {"it's", 2, std::nullopt, false, {}}}},
+      [&](ds::dstream<row> s) {
+        s | ds::pprint(10, ds::python_style, os);
+        return s;
+      },
+      1, ds::testing::options{.input_partitions = 1});
+  REQUIRE(os.str() == py_header + "('hello', 1, 2.0, True, [1, 2])\n(\"it's\", 2, None, False, [])\n\n");
+  SECTION("strings are quoted and escaped as Python's repr does") {
+    REQUIRE(ds::format_element(std::pair<std::string, int>("a\\b\n\t", 1), ds::python_style) == "('a\\\\b\\n\\t', 1)");
+    REQUIRE(ds::format_element(std::tuple<int>(7), ds::python_style) == "(7,)");
+    REQUIRE(ds::format_element(std::string("caf\xc3\xa9"), ds::python_style) == "'caf\xc3\xa9'");
+  }
 }

@@ -75,6 +75,15 @@ class reader {
       throw std::runtime_error("dstream: checkpoint data holds an impossible length (corrupt)");
     return static_cast<std::size_t>(v);
   }
+  /// A count of bytes that must all follow (a string's length): never more than what is left.
+  std::size_t byte_count() {
+    const std::size_t n = size();
+    if (n > in_.size()) throw std::runtime_error("dstream: checkpoint data ends early (truncated or corrupt)");
+    return n;
+  }
+  /// Room to reserve for `n` elements read from here: no more than the bytes left could
+  /// hold, so a corrupt count cannot make a large allocation.
+  std::size_t room_for(std::size_t n) const noexcept { return n < in_.size() ? n : in_.size(); }
   std::string_view rest() const noexcept { return in_; }
   bool done() const noexcept { return in_.empty(); }
 
@@ -83,12 +92,27 @@ class reader {
 };
 
 template <class T>
-struct serializer<T, std::enable_if_t<std::is_arithmetic_v<T> || std::is_enum_v<T>>> {
+struct serializer<T, std::enable_if_t<(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) || std::is_enum_v<T>>> {
   static void write(writer& w, const T& x) { w.bytes(&x, sizeof x); }
   static T read(reader& r) {
     T x;
     r.bytes(&x, sizeof x);
     return x;
+  }
+};
+
+// A bool is one byte that must be 0 or 1: any other byte is corruption, never a bool.
+template <>
+struct serializer<bool> {
+  static void write(writer& w, bool b) {
+    const std::uint8_t v = b ? 1 : 0;
+    w.bytes(&v, 1);
+  }
+  static bool read(reader& r) {
+    std::uint8_t v = 0;
+    r.bytes(&v, 1);
+    if (v > 1) throw std::runtime_error("dstream: checkpoint data holds an impossible bool (corrupt)");
+    return v == 1;
   }
 };
 
@@ -99,7 +123,7 @@ struct serializer<std::string> {
     w.bytes(s.data(), s.size());
   }
   static std::string read(reader& r) {
-    std::string s(r.size(), '\0');
+    std::string s(r.byte_count(), '\0');
     r.bytes(s.data(), s.size());
     return s;
   }
@@ -147,7 +171,7 @@ struct serializer<std::vector<T, A>> {
   static std::vector<T, A> read(reader& r) {
     std::size_t n = r.size();
     std::vector<T, A> v;
-    v.reserve(n);
+    v.reserve(r.room_for(n));
     for (std::size_t i = 0; i < n; ++i) v.push_back(r.get<T>());
     return v;
   }
@@ -166,7 +190,7 @@ struct map_serializer {
   static M read(reader& r) {
     std::size_t n = r.size();
     M m;
-    if constexpr (requires { m.reserve(n); }) m.reserve(n);
+    if constexpr (requires { m.reserve(n); }) m.reserve(r.room_for(n));
     for (std::size_t i = 0; i < n; ++i) {
       auto k = r.get<typename M::key_type>();
       auto v = r.get<typename M::mapped_type>();

@@ -1,9 +1,13 @@
 #pragma once
 // How outputs print an element, as Spark prints Scala values: pairs and tuples as
 // `(a,b)`, optionals as the value or `None`, vectors as `[a, b]`, booleans as `true`,
-// integral doubles as `1.0`. `pprint` and `save_as_text_files` share it.
+// integral doubles as `1.0`. `pprint` and `save_as_text_files` share it. `pprint` can also
+// speak Python, as PySpark prints: `('hello', 1)`, `True`, `None`, `[1, 2]`, strings quoted.
 
 #include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -20,7 +24,14 @@
 
 namespace dstream {
 
+/// Selects PySpark's text in `pprint`: `ds::pprint(n, ds::python_style)`.
+struct python_style_t {};
+inline constexpr python_style_t python_style{};
+
 namespace detail {
+
+/// Scala's text (Spark's, the default) or Python's (PySpark's).
+enum class text_style { scala, python };
 
 template <class T>
 concept streamable = requires(std::ostream& os, const T& x) { os << x; };
@@ -31,31 +42,64 @@ template <class T, class A>
 struct is_std_vector<std::vector<T, A>> : std::true_type {};
 
 template <class T>
-void format_to(std::ostream& os, const T& x);
+void format_to(std::ostream& os, const T& x, text_style style = text_style::scala);
 
 template <class... Ts>
-void format_tuple(std::ostream& os, const std::tuple<Ts...>& t) {
+void format_tuple(std::ostream& os, const std::tuple<Ts...>& t, text_style style) {
+  const char* sep = style == text_style::python ? ", " : ",";
   os << '(';
   std::apply(
       [&](const auto&... xs) {
         std::size_t i = 0;
-        ((os << (i++ ? "," : ""), format_to(os, xs)), ...);
+        ((os << (i++ ? sep : ""), format_to(os, xs, style)), ...);
       },
       t);
+  if (style == text_style::python && sizeof...(Ts) == 1) os << ',';
   os << ')';
 }
 
+/// A string as Python's repr writes it: single quotes unless the text holds one and no
+/// double quote; backslash escapes for the quote, `\\`, `\n`, `\r`, `\t` and other
+/// control bytes; other bytes (UTF-8 text included) as they are.
+inline void python_repr(std::ostream& os, std::string_view s) {
+  const char q = s.find('\'') != std::string_view::npos && s.find('"') == std::string_view::npos ? '"' : '\'';
+  os << q;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == q || c == '\\') {
+      os << '\\' << c;
+    } else if (c == '\n') {
+      os << "\\n";
+    } else if (c == '\r') {
+      os << "\\r";
+    } else if (c == '\t') {
+      os << "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      constexpr char hex[] = "0123456789abcdef";
+      os << "\\x" << hex[u >> 4] << hex[u & 15];
+    } else {
+      os << c;
+    }
+  }
+  os << q;
+}
+
 template <class T>
-void format_to(std::ostream& os, const T& x) {
+void format_to(std::ostream& os, const T& x, text_style style) {
+  const bool py = style == text_style::python;
   if constexpr (std::is_same_v<T, bool>) {
-    os << (x ? "true" : "false");
+    os << (x ? (py ? "True" : "true") : (py ? "False" : "false"));
   } else if constexpr (std::is_same_v<T, char>) {
-    os << x;
+    if (py) {
+      python_repr(os, std::string_view(&x, 1));
+    } else {
+      os << x;
+    }
   } else if constexpr (std::is_floating_point_v<T>) {
     if (std::isnan(x)) {
-      os << "NaN";
+      os << (py ? "nan" : "NaN");
     } else if (std::isinf(x)) {
-      os << (x > 0 ? "Infinity" : "-Infinity");
+      os << (x > 0 ? (py ? "inf" : "Infinity") : (py ? "-inf" : "-Infinity"));
     } else {
       char buf[64];
       auto r = std::to_chars(buf, buf + sizeof buf, x);
@@ -64,19 +108,23 @@ void format_to(std::ostream& os, const T& x) {
       if (s.find_first_of(".e") == std::string_view::npos) os << ".0";
     }
   } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
-    os << std::string_view(x);
+    if (py) {
+      python_repr(os, std::string_view(x));
+    } else {
+      os << std::string_view(x);
+    }
   } else if constexpr (requires { x.first; x.second; }) {
     os << '(';
-    format_to(os, x.first);
-    os << ',';
-    format_to(os, x.second);
+    format_to(os, x.first, style);
+    os << (py ? ", " : ",");
+    format_to(os, x.second, style);
     os << ')';
   } else if constexpr (requires { std::tuple_size<T>::value; } && requires { std::get<0>(x); } &&
                        !requires { x.begin(); }) {
-    format_tuple(os, x);
+    format_tuple(os, x, style);
   } else if constexpr (requires { x.has_value(); *x; } && !requires { x.begin(); }) {
     if (x.has_value()) {
-      format_to(os, *x);
+      format_to(os, *x, style);
     } else {
       os << "None";
     }
@@ -86,7 +134,7 @@ void format_to(std::ostream& os, const T& x) {
     for (const auto& e : x) {
       if (!first) os << ", ";
       first = false;
-      format_to(os, e);
+      format_to(os, e, style);
     }
     os << ']';
   } else {
@@ -99,12 +147,38 @@ void format_to(std::ostream& os, const T& x) {
 
 }  // namespace detail
 
-/// The text of an element as pprint and save_as_text_files print it.
+/// The text of an element as pprint and save_as_text_files print it (Scala's text), or
+/// as PySpark's pprint prints it with `ds::python_style`.
 template <class T>
 std::string format_element(const T& x) {
   std::ostringstream os;
   detail::format_to(os, x);
   return os.str();
 }
+template <class T>
+std::string format_element(const T& x, python_style_t) {
+  std::ostringstream os;
+  detail::format_to(os, x, detail::text_style::python);
+  return os.str();
+}
+
+namespace detail {
+/// A batch time as PySpark's pprint prints it: `2021-01-17 10:00:10` in local time, with
+/// `.mmm000` when the time is not a whole second (Python's datetime).
+inline std::string python_time(std::int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  std::tm tm{};
+  ::localtime_r(&secs, &tm);
+  char buf[48];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  std::string s(buf, n);
+  if (const auto frac = ms - static_cast<std::int64_t>(secs) * 1000; frac != 0) {
+    char f[16];
+    std::snprintf(f, sizeof f, ".%03d000", static_cast<int>(frac));
+    s += f;
+  }
+  return s;
+}
+}  // namespace detail
 
 }  // namespace dstream

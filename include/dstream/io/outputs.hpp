@@ -96,24 +96,27 @@ inline constexpr detail::foreach_rdd_fn foreach_rdd{};
 
 /// Output: prints the first `n` elements of every batch in Spark's format: a line of 43
 /// `-`, `Time: <ms> ms`, a line of 43 `-`, the elements one a line, `...` when there are
-/// more, then an empty line.
+/// more, then an empty line. With `ds::python_style`, PySpark's text: `Time: 2021-01-17
+/// 10:00:10` and the elements as Python writes them (`('hello', 1)`, `None`, `True`).
 ///
-/// Signature: `pprint([n = 10 [, std::ostream& os = std::cout]])`: `dstream<T>` → `void`.
+/// Signature: `pprint([n = 10 [, std::ostream& os = std::cout]])`, `pprint(ds::python_style)`,
+/// `pprint(n, ds::python_style [, os])`: `dstream<T>` → `void`.
 ///
-/// Example: `counts | ds::pprint();`
+/// Example: `counts | ds::pprint();` or `counts | ds::pprint;`
 class pprint_t : public detail::op_base {
  public:
   using kind = detail::stream_kind;
-  pprint_t(std::size_t n, std::ostream& os) : n_(n), os_(&os) {}
+  pprint_t(std::size_t n, std::ostream& os, bool python = false) : n_(n), os_(&os), python_(python) {}
 
   template <class T>
   void apply(const dstream<T>& s) const {
-    detail::register_output(s, "pprint", [n = n_, os = os_](rdd<T>& r, batch_time t) {
+    detail::register_output(s, "pprint", [n = n_, os = os_, py = python_](rdd<T>& r, batch_time t) {
       auto first = r | take(n + 1);
-      std::string text = "-------------------------------------------\nTime: " + t.to_string() +
+      std::string text = "-------------------------------------------\nTime: " +
+                         (py ? detail::python_time(t.milliseconds()) : t.to_string()) +
                          "\n-------------------------------------------\n";
       for (std::size_t i = 0; i < first.size() && i < n; ++i) {
-        text += format_element(first[i]);
+        text += py ? format_element(first[i], python_style) : format_element(first[i]);
         text += '\n';
       }
       if (first.size() > n) text += "...\n";
@@ -125,6 +128,7 @@ class pprint_t : public detail::op_base {
  private:
   std::size_t n_;
   std::ostream* os_;
+  bool python_;
 };
 
 namespace detail {
@@ -132,6 +136,10 @@ namespace detail {
 struct pprint_fn : op_base {
   using kind = stream_kind;
   pprint_t operator()(std::size_t n = 10, std::ostream& os = std::cout) const { return pprint_t(n, os); }
+  pprint_t operator()(python_style_t) const { return pprint_t(10, std::cout, true); }
+  pprint_t operator()(std::size_t n, python_style_t, std::ostream& os = std::cout) const {
+    return pprint_t(n, os, true);
+  }
   template <class T>
   void apply(const dstream<T>& s) const {
     (*this)().apply(s);

@@ -32,6 +32,9 @@ struct batch_info {
   /// Problems the inputs met while taking this batch's data (a file that vanished or
   /// cannot be read, an input that threw), each naming the input and the place.
   std::vector<std::string> input_errors;
+  /// What the context noticed about this batch that needs attention (it waited more than
+  /// three batch intervals to start: the stream is falling behind its input).
+  std::vector<std::string> warnings;
 };
 
 /// One output operation (pprint, save_as_text_files, foreach_rdd ...) of one batch.

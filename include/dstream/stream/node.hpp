@@ -187,6 +187,25 @@ inline std::exception_ptr run_outputs(const std::vector<std::shared_ptr<output_b
   return first_error;
 }
 
+/// Batches that wait more than three intervals to start mean the input comes faster than
+/// it is processed, and what waits is held in memory: such a batch carries a warning; the
+/// log says it once (`behind` remembers), and again when the batches have caught up.
+inline void warn_if_behind(batch_info& info, duration batch, bool& behind) {
+  const duration waited = *info.scheduling_delay;
+  if (waited > 3 * batch) {
+    info.warnings.push_back("falling behind: batch " + info.time.to_string() + " waited " + format_duration(waited) +
+                            " to start, more than 3 batch intervals of " + format_duration(batch) +
+                            "; data arrives faster than it is processed and waits in memory (limit the "
+                            "sources with dstream.receiver.max_rate or dstream.receiver.max_pending)");
+    if (!behind) std::cerr << "dstream: " << info.warnings.back() << '\n';
+    behind = true;
+  } else if (behind && waited < batch) {
+    std::cerr << "dstream: batches have caught up (batch " << info.time << " waited " << format_duration(waited)
+              << ")\n";
+    behind = false;
+  }
+}
+
 /// The nodes reachable from `roots`, parents first; sets how long each keeps its rdds
 /// (at least `remember`, and as far back as any child reaches).
 inline std::vector<std::shared_ptr<node_base>> plan_graph(const std::vector<std::shared_ptr<node_base>>& roots,

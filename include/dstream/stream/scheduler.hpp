@@ -353,6 +353,7 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
     const batch_time t = info.time;
     auto started = clk::now();
     info.scheduling_delay = std::chrono::duration_cast<duration>(started - q.submitted);
+    warn_if_behind(info, batch_, behind_);
     bus_.post(&streaming_listener::on_batch_started, info);
     std::exception_ptr first_error = run_outputs(outputs_, t, bus_, info);
     auto ended = clk::now();
@@ -395,7 +396,8 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
   ::dstream::context ctx_;
   duration batch_;
   std::unique_ptr<batch_clock> clock_;
-  bool wall_clock_ = false;  // the system clock: total delay is measured from the batch time
+  bool wall_clock_ = false;
+  bool behind_ = false;  // the last batches waited too long to start (executor thread only)  // the system clock: total delay is measured from the batch time
   listener_bus bus_;
 
   mutable std::mutex m_;
