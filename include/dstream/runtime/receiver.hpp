@@ -50,7 +50,9 @@ class receiver_supervisor;
 /// from your thread when the source is lost: the supervisor stops and starts the receiver
 /// again after a delay. `store` throws `std::logic_error` once the receiver is stopped.
 ///
-/// Example: `io/socket_stream.hpp` (the receiver of `socket_text_stream`).
+/// Example: `examples/custom_receiver.cpp`, passed as
+/// `ssc.receiver_stream(std::make_unique<sensor_receiver>(rate))`; `io/socket_stream.hpp` is the
+/// receiver of `socket_text_stream`.
 template <class T>
 class receiver {
  public:
