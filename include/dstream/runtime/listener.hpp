@@ -21,6 +21,8 @@ struct batch_info {
   batch_time time;
   /// Records received by all inputs for this batch.
   std::int64_t num_records = 0;
+  /// The same records by input stream id (an input that took none is absent).
+  std::map<int, std::int64_t> stream_records;
   /// From submission to the start of processing.
   std::optional<duration> scheduling_delay;
   /// From the start to the end of processing.

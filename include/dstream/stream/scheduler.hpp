@@ -292,9 +292,12 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
         std::lock_guard lock(m_);
         allocating_ = true;
       }
-      for (auto& in : inputs_) {
+      for (std::size_t i = 0; i < inputs_.size(); ++i) {
+        auto& in = inputs_[i];
         try {
-          info.num_records += in.hooks->allocate(t);
+          const std::int64_t n = in.hooks->allocate(t);
+          info.num_records += n;
+          if (n != 0) info.stream_records[static_cast<int>(i)] += n;
         } catch (const std::exception& e) {
           std::string m = "input failed to take the data of batch " + t.to_string() + ": " + e.what();
           std::cerr << "dstream: " << m << "; the batch runs without it\n";

@@ -14,7 +14,7 @@
 
 namespace dstream::detail {
 
-enum class setting_kind { boolean, duration, rate, count, choice };
+enum class setting_kind { boolean, duration, rate, count, choice, text };
 
 struct setting {
   std::string_view key;
@@ -31,6 +31,10 @@ inline constexpr setting known_settings[] = {
     {"dstream.receiver.restart_delay", setting_kind::duration},
     {"dstream.receiver.wal.enable", setting_kind::boolean},
     {"dstream.text.max_line_bytes", setting_kind::count},
+    {"dstream.ui.enabled", setting_kind::boolean},
+    {"dstream.ui.host", setting_kind::text},
+    {"dstream.ui.port", setting_kind::count},
+    {"dstream.ui.retained_batches", setting_kind::count},
 };
 
 /// The edit distance between two keys (for "did you mean").
@@ -78,6 +82,9 @@ inline void check_settings(const ::dstream::conf& c) {
         break;
       case setting_kind::count:
         (void)c.get_count(key);
+        break;
+      case setting_kind::text:
+        if (value.empty()) throw std::invalid_argument("ds::conf: " + key + " must not be empty");
         break;
       case setting_kind::choice: {
         bool ok = false;
