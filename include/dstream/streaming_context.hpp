@@ -30,6 +30,23 @@
 
 namespace dstream {
 
+class streaming_context;
+
+namespace detail {
+
+/// The status page of a running context, as the context holds it (see <dstream/ui.hpp>).
+struct ui_service {
+  virtual ~ui_service() = default;
+  virtual std::string url() const = 0;
+  virtual void stop() = 0;
+};
+
+/// Starts the status page of a context; set by <dstream/ui.hpp>, so that only a program
+/// that includes it pulls in Boost.Beast. Null otherwise.
+inline std::unique_ptr<ui_service> (*ui_starter)(streaming_context&) = nullptr;
+
+}  // namespace detail
+
 /// The entry point of streaming (Spark's `StreamingContext`): sources, the batch clock,
 /// the lifecycle.
 ///
@@ -49,11 +66,15 @@ class streaming_context {
 
   streaming_context(const streaming_context&) = delete;
   streaming_context& operator=(const streaming_context&) = delete;
-  streaming_context(streaming_context&& o) noexcept : sched_(std::move(o.sched_)), owner_(o.owner_) { o.owner_ = false; }
+  streaming_context(streaming_context&& o) noexcept
+      : sched_(std::move(o.sched_)), ui_(std::move(o.ui_)), owner_(o.owner_) {
+    o.owner_ = false;
+  }
   streaming_context& operator=(streaming_context&& o) noexcept {
     if (this != &o) {
       release();
       sched_ = std::move(o.sched_);
+      ui_ = std::move(o.ui_);
       owner_ = o.owner_;
       o.owner_ = false;
     }
@@ -141,10 +162,32 @@ class streaming_context {
   /// Keeps every stream's rdds for at least `d` (for queries from `foreach_rdd`).
   void remember(duration d) { sched_->set_remember(d); }
 
-  void start() { sched_->start(); }
+  /// Starts the batches; with `dstream.ui.enabled=true`, the status page first (which
+  /// needs `#include <dstream/ui.hpp>` in the program).
+  void start() {
+    if (!ui_ && sched_->get_state() == ::dstream::state::initialized &&
+        context().conf().get("dstream.ui.enabled", "false") == "true") {
+      if (!detail::ui_starter)
+        throw std::logic_error("ds::streaming_context::start: dstream.ui.enabled=true, but the status page is not "
+                               "compiled in; #include <dstream/ui.hpp> in one file of the program (it brings in "
+                               "Boost.Beast), or set dstream.ui.enabled=false");
+      ui_ = detail::ui_starter(*this);
+    }
+    try {
+      sched_->start();
+    } catch (...) {
+      if (ui_ && sched_->get_state() == ::dstream::state::initialized) ui_.reset();
+      throw;
+    }
+  }
+  /// The status page's address (`http://127.0.0.1:4040/`) while it runs, else empty.
+  std::string ui_url() const { return ui_ ? ui_->url() : std::string(); }
   /// Stops receiving and processing (gracefully: first processes everything received),
-  /// and the underlying `context` too when `stop_context`. Idempotent.
-  void stop(bool stop_context = true, bool stop_gracefully = false) { sched_->stop(stop_context, stop_gracefully); }
+  /// and the underlying `context` too when `stop_context`; then the status page. Idempotent.
+  void stop(bool stop_context = true, bool stop_gracefully = false) {
+    sched_->stop(stop_context, stop_gracefully);
+    if (ui_) ui_->stop();
+  }
   /// Waits until stopped; rethrows the error of a failed batch.
   void await_termination() { sched_->await(std::nullopt); }
   /// As `await_termination`, at most `timeout`; true when stopped.
@@ -175,11 +218,16 @@ class streaming_context {
       try {
         sched_->stop(false, false);
       } catch (...) {
+        // Still running (stopped from one of its own threads): its bus may still post to
+        // the status page's listener, which must then outlive it.
+        (void)ui_.release();
       }
     }
+    ui_.reset();
   }
 
   std::shared_ptr<detail::scheduler> sched_;
+  std::unique_ptr<detail::ui_service> ui_;  // its listener is on sched_'s bus: release() stops the batches first
   bool owner_ = true;
 };
 
