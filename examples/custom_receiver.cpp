@@ -21,6 +21,7 @@
 #include <utility>
 
 #include <dstream/dstream.hpp>
+#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
   example::stop_on_signals();
 
   try {
-    ds::streaming_context ssc(ds::conf().app_name("CustomReceiver").master("local[2]"), 1s);
+    ds::streaming_context ssc(ds::conf().app_name("CustomReceiver").master("local[2]")
+                                        .set("dstream.ui.enabled", "true"), 1s);
     // The receiver's type is yours: the stream's element type comes from its base.
     ds::dstream<std::string> readings = ssc.receiver_stream(std::make_unique<sensor_receiver>(rate));
 
@@ -86,6 +88,7 @@ int main(int argc, char** argv) {
         | ds::pprint;
 
     ssc.start();
+    std::cerr << "custom_receiver: status page at " << ssc.ui_url() << '\n';
     example::run_until_stopped(ssc, seconds);
     std::cerr << "custom_receiver: stopped (the lines stored were counted first)\n";
   } catch (const std::exception& e) {

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include <dstream/dstream.hpp>
+#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -39,7 +40,8 @@ int main(int argc, char** argv) {
   example::stop_on_signals();
 
   try {
-    ds::streaming_context ssc(ds::conf().app_name("TestDStream").master("local[2]"), batch);
+    ds::streaming_context ssc(ds::conf().app_name("TestDStream").master("local[2]")
+                                        .set("dstream.ui.enabled", "true"), batch);
 
     ds::dstream<std::string> lines = ssc.text_file_stream(directory);
     auto word_counts = lines
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
     word_counts | ds::pprint();
 
     ssc.start();
+    std::cerr << "file_streaming: status page at " << ssc.ui_url() << '\n';
     std::cerr << "file_streaming: watching " << directory << " every " << batch.count()
               << " ms; move text files into it\n";
     example::run_until_stopped(ssc, seconds);

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include <dstream/dstream.hpp>
+#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
 
   try {
     // local[2]: the receiver reads on a thread of its own, the batches run on the pool.
-    ds::streaming_context ssc(ds::conf().app_name("NetworkWordCount").master("local[2]"), 1s);
+    ds::streaming_context ssc(ds::conf().app_name("NetworkWordCount").master("local[2]")
+                                        .set("dstream.ui.enabled", "true"), 1s);
     ds::dstream<std::string> lines = ssc.socket_text_stream(host, port);
 
     auto counts = lines
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
     counts | ds::pprint();
 
     ssc.start();
+    std::cerr << "network_word_count: status page at " << ssc.ui_url() << '\n';
     example::run_until_stopped(ssc, seconds);
     std::cerr << "network_word_count: stopped (the lines received were counted first)\n";
   } catch (const std::exception& e) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <dstream/dstream.hpp>
+#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -35,7 +36,8 @@ int main(int argc, char** argv) {
   example::stop_on_signals();
 
   try {
-    ds::streaming_context ssc(ds::conf().app_name("PythonStreamingQueueStream").master("local[2]"), 2s);
+    ds::streaming_context ssc(ds::conf().app_name("PythonStreamingQueueStream").master("local[2]")
+                                        .set("dstream.ui.enabled", "true"), 2s);
 
     ds::rdd_queue<int> rdd_queue;
     ds::dstream<int> input_stream = ssc.queue_stream(rdd_queue);
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
     std::iota(numbers.begin(), numbers.end(), 1);
 
     ssc.start();
+    std::cerr << "rdd_queue_stream: status page at " << ssc.ui_url() << '\n';
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
     int pushed = 0;

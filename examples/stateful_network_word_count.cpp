@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <dstream/dstream.hpp>
+#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
 
   try {
     auto ssc = ds::streaming_context::get_or_create(checkpoint, [&] {
-      ds::streaming_context s(ds::conf().app_name("StatefulNetworkWordCount").master("local[2]"), 1s);
+      ds::streaming_context s(ds::conf().app_name("StatefulNetworkWordCount").master("local[2]")
+                                        .set("dstream.ui.enabled", "true"), 1s);
       s.checkpoint(checkpoint);
       auto initial = s.context().parallelize(std::vector<std::pair<std::string, int>>{{"hello", 1}, {"world", 1}});
       auto running_counts = s.socket_text_stream(host, port)
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
     });
     if (ssc.recovered()) std::cerr << "stateful_network_word_count: recovered from " << checkpoint << '\n';
     ssc.start();
+    std::cerr << "stateful_network_word_count: status page at " << ssc.ui_url() << '\n';
     example::run_until_stopped(ssc, seconds);
   } catch (const std::exception& e) {
     std::cerr << "stateful_network_word_count: " << e.what() << '\n';

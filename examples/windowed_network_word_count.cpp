@@ -17,6 +17,7 @@
 #include <utility>
 
 #include <dstream/dstream.hpp>
+#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -35,7 +36,8 @@ int main(int argc, char** argv) {
   example::stop_on_signals();
 
   try {
-    ds::streaming_context ssc(ds::conf().app_name("WindowedNetworkWordCount").master("local[2]"), 10s);
+    ds::streaming_context ssc(ds::conf().app_name("WindowedNetworkWordCount").master("local[2]")
+                                        .set("dstream.ui.enabled", "true"), 10s);
     ssc.checkpoint(checkpoint);
     auto counts = ssc.socket_text_stream(std::string(args.positional()[0]), port)
         | ds::flat_map([](const std::string& line) { return ds::split(line, ' '); })
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
     pairs | ds::reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 30s, 10s) | ds::pprint();
 
     ssc.start();
+    std::cerr << "windowed_network_word_count: status page at " << ssc.ui_url() << '\n';
     example::run_until_stopped(ssc, seconds);
   } catch (const std::exception& e) {
     std::cerr << "windowed_network_word_count: " << e.what() << '\n';
