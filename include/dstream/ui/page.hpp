@@ -33,13 +33,22 @@ inline std::string ui_html(std::string_view s) {
   return out;
 }
 
+/// A batch time: on the wall clock as `2024-05-01 12:00:03` (UTC), on a test clock in ms.
+inline std::string ui_batch_time(std::int64_t ms, bool date = true) {
+  if (ms < 100'000'000'000) return std::to_string(ms) + " ms";  // before 1973: a manual clock's time
+  const std::string t = ui_gmt(ms);                            // 2024-05-01T12:00:03.000GMT
+  return date ? t.substr(0, 10) + ' ' + t.substr(11, 8) : t.substr(11, 8);
+}
+
 /// One chart: a polyline through a point per batch, oldest on the left; `line_at` draws a
 /// dashed horizontal line (the batch interval) when positive.
 inline std::string ui_chart(const ui_snapshot& s, std::string_view id, std::string_view title,
                             std::string_view unit, const std::function<double(const ui_batch&)>& value,
                             double line_at) {
   constexpr double w = 640, h = 150, left = 56, right = 12, top = 10, bottom = 24;
-  double top_value = std::max(line_at * 1.25, 1.0);
+  // Scaled to the data, as Spark's charts: the batch interval line sits at the top edge
+  // when every value is far below it.
+  double top_value = 1;
   for (const auto& b : s.completed) top_value = std::max(top_value, value(b) * 1.1);
   const std::size_t n = s.completed.size();
   auto x_of = [&](std::size_t i) { return n <= 1 ? left + (w - left - right) / 2 : left + (w - left - right) * static_cast<double>(i) / static_cast<double>(n - 1); };
@@ -55,15 +64,19 @@ inline std::string ui_chart(const ui_snapshot& s, std::string_view id, std::stri
   o += "<text class=\"tick\" x=\"" + ui_number(left - 4) + "\" y=\"" + ui_number(h - bottom) +
        "\" text-anchor=\"end\">0</text>";
   if (line_at > 0) {
-    o += "<line class=\"interval\" x1=\"" + ui_number(left) + "\" y1=\"" + ui_number(y_of(line_at)) + "\" x2=\"" +
-         ui_number(w - right) + "\" y2=\"" + ui_number(y_of(line_at)) + "\"><title>batch interval " +
-         ui_number(line_at) + " ms</title></line>";
+    const double y = y_of(std::min(line_at, top_value));
+    o += "<line class=\"interval\" x1=\"" + ui_number(left) + "\" y1=\"" + ui_number(y) + "\" x2=\"" +
+         ui_number(w - right) + "\" y2=\"" + ui_number(y) + "\"><title>batch interval " + ui_number(line_at) +
+         " ms</title></line>";
+    o += "<text class=\"tick\" x=\"" + ui_number(w - right - 2) + "\" y=\"" + ui_number(y + (y < top + 12 ? 11 : -3)) +
+         "\" text-anchor=\"end\">batch interval " + ui_number(line_at) + " ms" +
+         (line_at > top_value ? " (above)" : "") + "</text>";
   }
   if (n > 0) {
     o += "<text class=\"tick\" x=\"" + ui_number(left) + "\" y=\"" + ui_number(h - 6) + "\">" +
-         std::to_string(s.completed.front().time_ms) + " ms</text>";
+         ui_batch_time(s.completed.front().time_ms, false) + "</text>";
     o += "<text class=\"tick\" x=\"" + ui_number(w - right) + "\" y=\"" + ui_number(h - 6) +
-         "\" text-anchor=\"end\">" + std::to_string(s.completed.back().time_ms) + " ms</text>";
+         "\" text-anchor=\"end\">" + ui_batch_time(s.completed.back().time_ms, false) + "</text>";
     o += "<polyline class=\"series\" points=\"";
     for (std::size_t i = 0; i < n; ++i)
       o += ui_number(x_of(i)) + ',' + ui_number(y_of(value(s.completed[i]))) + ' ';
@@ -71,7 +84,7 @@ inline std::string ui_chart(const ui_snapshot& s, std::string_view id, std::stri
     for (std::size_t i = 0; i < n; ++i) {
       const auto& b = s.completed[i];
       o += "<circle class=\"point\" r=\"2\" cx=\"" + ui_number(x_of(i)) + "\" cy=\"" + ui_number(y_of(value(b))) +
-           "\"><title>" + std::to_string(b.time_ms) + " ms: " + ui_number(value(b)) + ' ' + std::string(unit) +
+           "\"><title>" + ui_batch_time(b.time_ms) + ": " + ui_number(value(b)) + ' ' + std::string(unit) +
            "</title></circle>";
     }
   }
@@ -136,15 +149,15 @@ inline std::string ui_page(const ui_snapshot& s) {
          ui_number(out.seconds) + " s</td><td>" + ui_ms(out.last_ms) + "</td></tr>";
   o += "</table>";
 
-  o += "<h2>Batches</h2><table id=\"batches\"><tr><th>batch time</th><th>records</th><th>scheduling delay</th>"
+  o += "<h2>Batches</h2><table id=\"batches\"><tr><th>batch time (UTC)</th><th>records</th><th>scheduling delay</th>"
        "<th>processing time</th><th>total delay</th><th>status</th><th class=\"text\">failure, notes</th></tr>";
   auto row = [&](const ui_batch& b) {
     const bool failed = !b.failure.empty();
     const char* status = b.state == ui_batch::phase::completed ? (failed ? "failed" : "succeeded")
                          : b.state == ui_batch::phase::processing ? "processing"
                                                                   : "queued";
-    o += std::string("<tr") + (failed ? " class=\"failed\"" : "") + "><td>" + std::to_string(b.time_ms) +
-         " ms</td><td>" + std::to_string(b.records) + "</td><td>" + ui_ms(b.scheduling_ms) + "</td><td>" +
+    o += std::string("<tr") + (failed ? " class=\"failed\"" : "") + "><td>" + ui_batch_time(b.time_ms) +
+         "</td><td>" + std::to_string(b.records) + "</td><td>" + ui_ms(b.scheduling_ms) + "</td><td>" +
          ui_ms(b.processing_ms) + "</td><td>" + ui_ms(b.total_ms) + "</td><td>" + status +
          "</td><td class=\"text\">" + ui_html(b.failure + (b.failure.empty() || b.notes.empty() ? "" : "\n") + b.notes) +
          "</td></tr>";
