@@ -275,3 +275,71 @@ TEST_CASE("the page listens on loopback unless dstream.ui.host says otherwise, a
     CHECK(refused("127.0.0.1", ui_test::port_of(url)));
   }
 }
+
+namespace {
+
+/// Stores 5 records and asks for a restart; once restarted, stores 3 and waits to be stopped.
+class restarting_receiver final : public ds::receiver<int> {
+ public:
+  ~restarting_receiver() override { on_stop(); }
+  std::string name() const override { return "<recv \"one\">"; }
+  void on_start() override {
+    const int n = starts_++;
+    thread_ = std::thread([this, n] {
+      if (n == 0) {
+        store(std::vector<int>{1, 2, 3, 4, 5});
+        restart("the <source> went \"away\"");
+        return;
+      }
+      store(std::vector<int>{6, 7, 8});
+      while (!is_stopped()) std::this_thread::sleep_for(1ms);
+    });
+  }
+  void on_stop() override {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  int starts_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("receivers: state, restarts and errors, escaped, on the page, /metrics and JSON") {
+  ds::streaming_context ssc(ds::conf()
+                                .app_name("ui receivers")
+                                .set("dstream.ui.enabled", "true")
+                                .set("dstream.ui.port", "0")
+                                .set("dstream.receiver.restart_delay", "20ms")
+                                .set("dstream.block_interval", "10ms"),
+                            50ms);
+  recording_listener rec;
+  ssc.add_listener(rec);
+  ssc.receiver_stream(std::make_unique<restarting_receiver>()) | ds::foreach_rdd([](auto&) {});
+  ssc.start();
+  auto records = [&] {
+    std::int64_t n = 0;
+    for (const auto& b : rec.get().completed) n += b.num_records;
+    return n;
+  };
+  REQUIRE(stream_test::eventually(20s, [&] { return records() == 8 && rec.get().receivers_started == 2; }));
+  const auto url = ssc.ui_url();
+
+  const auto json = ui_test::get(url, "/api/v1/streaming/receivers");
+  REQUIRE(json.status == 200);
+  CHECK_THAT(json.body, Contains("\"streamId\":0,\"streamName\":\"\\u003crecv \\\"one\\\"\\u003e\",\"isActive\":true"));
+  CHECK_THAT(json.body, Contains("\"lastErrorMessage\":\"") && Contains("the \\u003csource\\u003e went \\\"away\\\"\""));
+
+  const auto m = ui_test::get(url, "/metrics");
+  CHECK(sample(m.body, "dstream_records_total{stream=\"0\"}") == 8);
+  CHECK(sample(m.body, "dstream_receiver_active{stream=\"0\",name=\"<recv \\\"one\\\">\"}") == 1);
+  CHECK(sample(m.body, "dstream_receiver_restarts_total{stream=\"0\",name=\"<recv \\\"one\\\">\"}") == 1);
+  CHECK(sample(m.body, "dstream_receiver_errors_total{stream=\"0\",name=\"<recv \\\"one\\\">\"}") >= 1);
+
+  const auto page = ui_test::get(url, "/");
+  CHECK_THAT(page.body, Contains("&lt;recv &quot;one&quot;&gt;"));
+  CHECK_THAT(page.body, Contains("the &lt;source&gt; went &quot;away&quot;"));
+  CHECK(page.body.find("<recv") == std::string::npos);
+  ssc.stop();
+}

@@ -88,6 +88,13 @@ inline std::string ui_number(double v) {
   return buf;
 }
 
+/// A running total for Prometheus: enough digits that scrapes see it grow.
+inline std::string ui_total(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.12g", v);
+  return buf;
+}
+
 /// A time as Spark's REST API writes it: `2015-03-10T22:36:55.000GMT`.
 inline std::string ui_gmt(std::int64_t ms) {
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -124,7 +131,7 @@ inline std::string ui_metrics(const ui_snapshot& s) {
       o += std::string(name) + "_bucket{le=\"" + ui_number(h.bounds[i]) + "\"} " + std::to_string(below) + '\n';
     }
     o += std::string(name) + "_bucket{le=\"+Inf\"} " + std::to_string(h.count) + '\n';
-    o += std::string(name) + "_sum " + ui_number(h.sum) + '\n';
+    o += std::string(name) + "_sum " + ui_total(h.sum) + '\n';
     o += std::string(name) + "_count " + std::to_string(h.count) + '\n';
   };
   histogram("dstream_batch_processing_seconds", "Time from the start to the end of a batch's processing.",
@@ -151,7 +158,7 @@ inline std::string ui_metrics(const ui_snapshot& s) {
   family("dstream_output_operation_seconds_total", "counter", "Time spent in an output operation, all batches.");
   for (const auto& [id, out] : s.outputs)
     o += "dstream_output_operation_seconds_total{output=\"" + std::to_string(id) + "\",name=\"" + ui_label(out.name) +
-         "\"} " + ui_number(out.seconds) + '\n';
+         "\"} " + ui_total(out.seconds) + '\n';
   family("dstream_output_operation_failures_total", "counter", "Failed runs of an output operation.");
   for (const auto& [id, out] : s.outputs)
     o += "dstream_output_operation_failures_total{output=\"" + std::to_string(id) + "\",name=\"" +
