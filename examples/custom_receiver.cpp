@@ -74,11 +74,11 @@ int main(int argc, char** argv) {
   int rate = 100;
   if (auto r = args.option("--rate"); r && (!example::parse_number(*r, rate) || rate < 1 || rate > 1'000'000))
     args.fail("--rate must be a whole number of lines a second from 1 to 1000000, got '" + std::string(*r) + "'");
-  example::stop_on_signals();
 
   try {
     ds::streaming_context ssc(ds::conf().app_name("CustomReceiver").master("local[2]")
-                                        .set("dstream.ui.enabled", "true"), 1s);
+                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 1s);  // Ctrl-C: stop gracefully
     // The receiver's type is yours: the stream's element type comes from its base.
     ds::dstream<std::string> readings = ssc.receiver_stream(std::make_unique<sensor_receiver>(rate));
 

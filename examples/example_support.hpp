@@ -1,8 +1,10 @@
 #pragma once
 // What the example programs share: reading their command line (positional arguments,
-// `--name value` options, `--seconds N`, `--help`), SIGINT/SIGTERM as a request to stop,
-// and the loop that keeps a started streaming context running until that request or N
-// seconds, then stops it gracefully (everything received is processed first).
+// `--name value` options, `--seconds N`, `--help`), and the loop that keeps a started
+// streaming context running for N seconds, then stops it gracefully (everything received
+// is processed first). Ctrl-C and SIGTERM are the library's own:
+// `dstream.streaming.stop_gracefully_on_shutdown=true` in each streaming example's conf.
+// `stop_on_signals` is for line_server, which has no streaming context.
 
 #include <charconv>
 #include <chrono>
@@ -115,7 +117,8 @@ inline volatile std::sig_atomic_t stop_requested = 0;
 extern "C" inline void on_stop_signal(int) { stop_requested = 1; }
 }  // namespace detail
 
-/// From now on SIGINT and SIGTERM ask the program to stop (see `stop_requested`).
+/// From now on SIGINT and SIGTERM ask the program to stop (see `stop_requested`); for a
+/// program without a streaming context (line_server).
 inline void stop_on_signals() {
   struct sigaction sa {};
   sa.sa_handler = detail::on_stop_signal;
@@ -125,16 +128,17 @@ inline void stop_on_signals() {
 }
 inline bool stop_requested() noexcept { return detail::stop_requested != 0; }
 
-/// Waits on the started streaming context `ssc` until a signal or `seconds` (0: no
-/// limit), calling `tick` every 100 ms meanwhile, then stops it gracefully; rethrows what
-/// failed a batch.
+/// Waits on the started streaming context `ssc` until it stops (on a signal, with
+/// `dstream.streaming.stop_gracefully_on_shutdown=true`) or for `seconds` (0: no limit),
+/// calling `tick` every 100 ms meanwhile, then stops it gracefully; rethrows what failed
+/// a batch.
 template <class StreamingContext>
 void run_until_stopped(StreamingContext& ssc, double seconds, const std::function<void()>& tick = {}) {
   using namespace std::chrono_literals;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (!ssc.await_termination_or_timeout(100ms)) {
     if (tick) tick();
-    if (stop_requested() || (seconds > 0 && std::chrono::steady_clock::now() >= deadline)) ssc.stop(true, true);
+    if (seconds > 0 && std::chrono::steady_clock::now() >= deadline) ssc.stop(true, true);
   }
 }
 

@@ -37,11 +37,11 @@ int main(int argc, char** argv) {
   if (!std::filesystem::is_directory(directory, ec))
     args.fail("'" + directory + "' is not a directory" +
               (std::filesystem::exists(directory, ec) ? "" : " (it does not exist)"));
-  example::stop_on_signals();
 
   try {
     ds::streaming_context ssc(ds::conf().app_name("TestDStream").master("local[2]")
-                                        .set("dstream.ui.enabled", "true"), batch);
+                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), batch);  // Ctrl-C: stop gracefully
 
     ds::dstream<std::string> lines = ssc.text_file_stream(directory);
     auto word_counts = lines

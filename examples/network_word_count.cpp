@@ -43,12 +43,12 @@ int main(int argc, char** argv) {
       args.fail("unknown host '" + host + "': " + ::gai_strerror(rc));
     ::freeaddrinfo(res);
   }
-  example::stop_on_signals();
 
   try {
     // local[2]: the receiver reads on a thread of its own, the batches run on the pool.
     ds::streaming_context ssc(ds::conf().app_name("NetworkWordCount").master("local[2]")
-                                        .set("dstream.ui.enabled", "true"), 1s);
+                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 1s);  // Ctrl-C: stop gracefully
     ds::dstream<std::string> lines = ssc.socket_text_stream(host, port);
 
     auto counts = lines

@@ -33,11 +33,11 @@ int main(int argc, char** argv) {
   const double seconds = args.run_seconds(12);
   const auto rdds_text = args.option("--rdds");
   const int rdds = rdds_text ? args.whole_number("--rdds", *rdds_text, 0) : 5;
-  example::stop_on_signals();
 
   try {
     ds::streaming_context ssc(ds::conf().app_name("PythonStreamingQueueStream").master("local[2]")
-                                        .set("dstream.ui.enabled", "true"), 2s);
+                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 2s);  // Ctrl-C: stop gracefully
 
     ds::rdd_queue<int> rdd_queue;
     ds::dstream<int> input_stream = ssc.queue_stream(rdd_queue);

@@ -48,12 +48,12 @@ int main(int argc, char** argv) {
   const double seconds = args.run_seconds();  // 0: until a signal
   const std::string host(args.positional()[0]);
   const int port = args.port(args.positional()[1]);
-  example::stop_on_signals();
 
   try {
     auto ssc = ds::streaming_context::get_or_create(checkpoint, [&] {
       ds::streaming_context s(ds::conf().app_name("StatefulNetworkWordCount").master("local[2]")
-                                        .set("dstream.ui.enabled", "true"), 1s);
+                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 1s);  // Ctrl-C: stop gracefully
       s.checkpoint(checkpoint);
       auto initial = s.context().parallelize(std::vector<std::pair<std::string, int>>{{"hello", 1}, {"world", 1}});
       auto running_counts = s.socket_text_stream(host, port)

@@ -33,11 +33,11 @@ int main(int argc, char** argv) {
       args.option_or("--checkpoint", (std::filesystem::temp_directory_path() / "dstream-windowed-checkpoint").string());
   const double seconds = args.run_seconds();  // 0: until a signal
   const int port = args.port(args.positional()[1]);
-  example::stop_on_signals();
 
   try {
     ds::streaming_context ssc(ds::conf().app_name("WindowedNetworkWordCount").master("local[2]")
-                                        .set("dstream.ui.enabled", "true"), 10s);
+                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 10s);  // Ctrl-C: stop gracefully
     ssc.checkpoint(checkpoint);
     auto counts = ssc.socket_text_stream(std::string(args.positional()[0]), port)
         | ds::flat_map([](const std::string& line) { return ds::split(line, ' '); })

@@ -27,6 +27,7 @@
 #include <dstream/stream/input.hpp>
 #include <dstream/stream/input_node.hpp>
 #include <dstream/stream/scheduler.hpp>
+#include <dstream/stream/shutdown.hpp>
 
 namespace dstream {
 
@@ -163,7 +164,10 @@ class streaming_context {
   void remember(duration d) { sched_->set_remember(d); }
 
   /// Starts the batches; with `dstream.ui.enabled=true`, the status page first (which
-  /// needs `#include <dstream/ui.hpp>` in the program).
+  /// needs `#include <dstream/ui.hpp>` in the program). With
+  /// `dstream.streaming.stop_gracefully_on_shutdown=true`, SIGINT and SIGTERM then stop
+  /// the context gracefully (the batches received so far are processed and output), so
+  /// `await_termination()` returns (stream/shutdown.hpp).
   void start() {
     if (!ui_ && sched_->get_state() == ::dstream::state::initialized &&
         context().conf().get("dstream.ui.enabled", "false") == "true") {
@@ -179,6 +183,8 @@ class streaming_context {
       if (ui_ && sched_->get_state() == ::dstream::state::initialized) ui_.reset();
       throw;
     }
+    if (context().conf().get("dstream.streaming.stop_gracefully_on_shutdown", "false") == "true")
+      detail::shutdown_hook::stop_on_signals(sched_);
   }
   /// The status page's address (`http://127.0.0.1:4040/`) while it runs, else empty.
   std::string ui_url() const { return ui_ ? ui_->url() : std::string(); }

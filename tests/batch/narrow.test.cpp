@@ -68,7 +68,8 @@ auto expand(F f) {
   };
 }
 
-std::vector<std::string> pieces(ds::split_view v) {
+template <class R>
+std::vector<std::string> pieces(const R& v) {
   std::vector<std::string> out;
   for (std::string_view p : v) out.emplace_back(p);
   return out;
@@ -184,6 +185,43 @@ TEST_CASE("split cuts text at every delimiter and keeps empty pieces") {
                    ds::flat_map([](const std::string& l) { return ds::split(l, ' '); }) | ds::collect();
       CHECK(words == v{"a", "b", "", "c", "", "d", ""});
     }
+  }
+}
+
+TEST_CASE("words and split_by: the library's splitters for flat_map") {
+  using v = std::vector<std::string>;
+  CHECK(pieces(ds::words("  a b\tc\n")) == v{"a", "b", "c"});
+  CHECK(pieces(ds::words("")) == v{});
+  CHECK(pieces(ds::words(" \t ")) == v{});
+  CHECK(pieces(ds::words("word")) == v{"word"});
+  CHECK(pieces(ds::split_by(',')("x,,y")) == v{"x", "", "y"});
+
+  SECTION("views into a lasting string, owned strings for a temporary one") {
+    const std::string text = "alpha beta";
+    for (std::string_view p : ds::words(text)) CHECK((p.data() >= text.data() && p.data() < text.data() + text.size()));
+    STATIC_REQUIRE(std::is_same_v<decltype(ds::words(std::string("a b"))), std::vector<std::string>>);
+    STATIC_REQUIRE(std::is_same_v<decltype(ds::split_by(' ')(std::string("a b"))), std::vector<std::string>>);
+    CHECK(ds::words(std::string("a  b")) == v{"a", "b"});
+  }
+  SECTION("ds::flat_map(ds::words) and ds::flat_map(ds::split_by(' ')) on lines") {
+    std::vector<std::string> lines{"a b", "", "c  d "};
+    for (std::size_t slices : {1u, 2u, 8u}) {
+      CHECK((shared_context().parallelize(lines, slices) | ds::flat_map(ds::words) | ds::collect()) == v{"a", "b", "c", "d"});
+      CHECK((shared_context().parallelize(lines, slices) | ds::flat_map(ds::split_by(' ')) | ds::collect()) ==
+            v{"a", "b", "", "c", "", "d", ""});
+    }
+  }
+  SECTION("on temporary strings made earlier in the stage (owned pieces, no dangling)") {
+    std::vector<std::string> lines{"x y", "z"};
+    auto words = shared_context().parallelize(lines) | ds::map([](const std::string& l) { return l + " w"; }) |
+                 ds::flat_map(ds::words) | ds::collect();
+    CHECK(words == v{"x", "y", "w", "z", "w"});
+  }
+  SECTION("a by-value parameter is fine when the result owns its pieces") {
+    std::vector<std::string> lines{"a b"};
+    auto words = shared_context().parallelize(lines) | ds::flat_map([](std::string l) { return ds::words(std::move(l)); }) |
+                 ds::collect();
+    CHECK(words == v{"a", "b"});
   }
 }
 

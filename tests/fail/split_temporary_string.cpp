@@ -1,5 +1,5 @@
 // The pieces would point into a string destroyed at the end of the statement: refused.
-// expected-error: use of deleted function
+// expected-error: ds::split(text, d): text is a temporary std::string
 
 #include <functional>
 #include <span>

@@ -384,6 +384,42 @@ TEST_CASE("update_state_by_key keeps a running sum per key", "[state]") {
                             {{"a", 5}, {"b", 3}, {"c", 1}}});
 }
 
+TEST_CASE("update_state_by_key takes the values as a span, a vector or any range", "[state]") {
+  const si_batches expected{{{"a", 1}},
+                            {{"a", 2}, {"b", 1}},
+                            {{"a", 3}, {"b", 2}, {"c", 1}},
+                            {{"a", 4}, {"b", 3}, {"c", 1}},
+                            {{"a", 5}, {"b", 3}, {"c", 1}},
+                            {{"a", 5}, {"b", 3}, {"c", 1}}};
+  auto run_with = [&](auto update) {
+    return sorted_batches(ds::testing::run(
+        counting_input, [update](ds::dstream<std::string> s) { return s | to_pair_one | ds::update_state_by_key(update); },
+        6));
+  };
+  SECTION("const std::vector<V>&") {
+    REQUIRE(run_with([](const std::vector<int>& vs, std::optional<int> s) -> std::optional<int> {
+              return s.value_or(0) + std::accumulate(vs.begin(), vs.end(), 0);
+            }) == expected);
+  }
+  SECTION("std::vector<V> by value") {
+    REQUIRE(run_with([](std::vector<int> vs, std::optional<int> s) -> std::optional<int> {
+              return s.value_or(0) + std::accumulate(vs.begin(), vs.end(), 0);
+            }) == expected);
+  }
+  SECTION("std::span<const V>") {
+    REQUIRE(run_with([](std::span<const int> vs, std::optional<int> s) -> std::optional<int> {
+              return s.value_or(0) + std::accumulate(vs.begin(), vs.end(), 0);
+            }) == expected);
+  }
+  SECTION("any range (auto), with the key and batch time") {
+    REQUIRE(run_with([](ds::batch_time, const std::string&, const auto& vs, std::optional<int> s) -> std::optional<int> {
+              int n = s.value_or(0);
+              for (int v : vs) n += v;
+              return n;
+            }) == expected);
+  }
+}
+
 TEST_CASE("update_state_by_key removes a key when the function returns nullopt", "[state]") {
   // Spark's "object lifecycle": a state seen twice in a row without new values goes.
   const strings input{{"a", "b"}, {}, {"a", "c", "a"}, {"c"}, {}, {}};

@@ -111,6 +111,10 @@ template <class A, class B>
 struct is_pair<std::pair<A, B>> : std::true_type {};
 template <class T>
 concept pair_like = is_pair<std::remove_cvref_t<T>>::value;
+/// `pair_like` as a plain bool, for `static_assert`s: a failed one then says its message
+/// without clang's notes on why the concept was not satisfied.
+template <class T>
+inline constexpr bool is_pair_v = is_pair<std::remove_cvref_t<T>>::value;
 
 template <pair_like P>
 using key_t = typename std::remove_cvref_t<P>::first_type;
@@ -126,6 +130,52 @@ template <class T>
 struct is_vector : std::false_type {};
 template <class T, class A>
 struct is_vector<std::vector<T, A>> : std::true_type {};
+
+/// Whether a function result of type `R` views into the text or memory it was given (a
+/// `std::string_view`, a `std::span`, `ds::split`'s pieces): returned for a copy of an
+/// argument, it dangles.
+template <class R>
+inline constexpr bool views_into_argument = false;
+template <>
+inline constexpr bool views_into_argument<std::string_view> = true;
+template <class T, std::size_t N>
+inline constexpr bool views_into_argument<std::span<T, N>> = true;
+
+template <class M>
+struct sole_parameter {};
+template <class C, class R, class A>
+struct sole_parameter<R (C::*)(A) const> {
+  using type = A;
+};
+template <class C, class R, class A>
+struct sole_parameter<R (C::*)(A) const noexcept> {
+  using type = A;
+};
+template <class C, class R, class A>
+struct sole_parameter<R (C::*)(A)> {
+  using type = A;
+};
+template <class R, class A>
+struct sole_parameter<R (*)(A)> {
+  using type = A;
+};
+
+/// Whether `f`, called with an `E`, takes it by value (a copy living only during the call):
+/// read from its one parameter, for a plain or generic lambda (`[](auto line)`), a function
+/// object or a function pointer; false when that cannot be told.
+template <class F, class E>
+constexpr bool takes_a_copy() {
+  using D = std::decay_t<F>;
+  if constexpr (requires { typename sole_parameter<D>::type; }) {
+    return !std::is_reference_v<typename sole_parameter<D>::type>;
+  } else if constexpr (requires { typename sole_parameter<decltype(&D::operator())>::type; }) {
+    return !std::is_reference_v<typename sole_parameter<decltype(&D::operator())>::type>;
+  } else if constexpr (requires { typename sole_parameter<decltype(&D::template operator()<E>)>::type; }) {
+    return !std::is_reference_v<typename sole_parameter<decltype(&D::template operator()<E>)>::type>;
+  } else {
+    return false;
+  }
+}
 
 /// Stands in for a type that could not be computed because a `static_assert` already
 /// failed; it keeps a failed check from cascading into pages of unrelated errors.

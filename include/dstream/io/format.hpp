@@ -44,6 +44,35 @@ struct is_std_vector<std::vector<T, A>> : std::true_type {};
 template <class T>
 void format_to(std::ostream& os, const T& x, text_style style = text_style::scala);
 
+template <class T>
+constexpr bool printable();
+
+template <class Tuple, std::size_t... I>
+constexpr bool printable_elements(std::index_sequence<I...>) {
+  return (printable<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>() && ...);
+}
+
+/// Whether `format_to` can print a `T`: the same cases, in the same order, as it tries.
+template <class T>
+constexpr bool printable() {
+  if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, char> || std::is_floating_point_v<T> ||
+                std::is_convertible_v<const T&, std::string_view>) {
+    return true;
+  } else if constexpr (requires(const T& x) { x.first; x.second; }) {
+    return printable<std::remove_cvref_t<decltype(std::declval<const T&>().first)>>() &&
+           printable<std::remove_cvref_t<decltype(std::declval<const T&>().second)>>();
+  } else if constexpr (requires(const T& x) { std::tuple_size<T>::value; std::get<0>(x); } &&
+                       !requires(const T& x) { x.begin(); }) {
+    return printable_elements<T>(std::make_index_sequence<std::tuple_size_v<T>>{});
+  } else if constexpr (requires(const T& x) { x.has_value(); *x; } && !requires(const T& x) { x.begin(); }) {
+    return printable<std::remove_cvref_t<decltype(*std::declval<const T&>())>>();
+  } else if constexpr (requires(const T& x) { x.begin(); x.end(); } && !streamable<T>) {
+    return printable<std::remove_cvref_t<decltype(*std::declval<const T&>().begin())>>();
+  } else {
+    return streamable<T>;
+  }
+}
+
 template <class... Ts>
 void format_tuple(std::ostream& os, const std::tuple<Ts...>& t, text_style style) {
   const char* sep = style == text_style::python ? ", " : ",";
@@ -141,7 +170,7 @@ void format_to(std::ostream& os, const T& x, text_style style) {
     static_assert(streamable<T>,
                   "dstream output: the element type named below cannot be printed; give it an operator<< "
                   "or map it to a printable type first");
-    os << x;
+    if constexpr (streamable<T>) os << x;
   }
 }
 

@@ -30,6 +30,10 @@ namespace dstream {
 
 namespace detail {
 
+/// What an output (`pprint`, `foreach_rdd`, `save_as_text_files`) returns: not a stream,
+/// since an output ends a pipeline (`x | op` on it says so).
+struct output_end {};
+
 template <class T, class F>
 class fn_output final : public output_base {
  public:
@@ -65,7 +69,7 @@ class foreach_rdd_t : public detail::op_base {
   explicit foreach_rdd_t(F f) : f_(std::move(f)) {}
 
   template <class T>
-  void apply(const dstream<T>& s) const {
+  detail::output_end apply(const dstream<T>& s) const {
     constexpr bool with_time = std::is_invocable_v<const F&, rdd<T>&, batch_time>;
     static_assert(with_time || std::is_invocable_v<const F&, rdd<T>&>,
                   "ds::foreach_rdd(f): f must be callable as f(ds::rdd<T>&) or f(ds::rdd<T>&, ds::batch_time) "
@@ -73,10 +77,11 @@ class foreach_rdd_t : public detail::op_base {
     detail::register_output(s, "foreach_rdd", [f = f_](rdd<T>& r, batch_time t) {
       if constexpr (with_time) {
         f(r, t);
-      } else {
+      } else if constexpr (std::is_invocable_v<const F&, rdd<T>&>) {
         f(r);
       }
     });
+    return {};
   }
 
  private:
@@ -109,7 +114,17 @@ class pprint_t : public detail::op_base {
   pprint_t(std::size_t n, std::ostream& os, bool python = false) : n_(n), os_(&os), python_(python) {}
 
   template <class T>
-  void apply(const dstream<T>& s) const {
+  detail::output_end apply(const dstream<T>& s) const {
+    static_assert(detail::printable<T>(),
+                  "ds::pprint: the element type named below cannot be printed; give it an operator<< "
+                  "(std::ostream&, const T&) or map it to a printable type first");
+    if constexpr (detail::printable<T>()) register_printer(s);
+    return {};
+  }
+
+ private:
+  template <class T>
+  void register_printer(const dstream<T>& s) const {
     detail::register_output(s, "pprint", [n = n_, os = os_, py = python_](rdd<T>& r, batch_time t) {
       auto first = r | take(n + 1);
       std::string text = "-------------------------------------------\nTime: " +
@@ -125,7 +140,6 @@ class pprint_t : public detail::op_base {
     });
   }
 
- private:
   std::size_t n_;
   std::ostream* os_;
   bool python_;
@@ -141,8 +155,8 @@ struct pprint_fn : op_base {
     return pprint_t(n, os, true);
   }
   template <class T>
-  void apply(const dstream<T>& s) const {
-    (*this)().apply(s);
+  detail::output_end apply(const dstream<T>& s) const {
+    return (*this)().apply(s);
   }
 };
 }  // namespace detail
@@ -218,10 +232,16 @@ class save_as_text_files_t : public detail::op_base {
   }
 
   template <class T>
-  void apply(const dstream<T>& s) const {
-    detail::register_output(s, "save_as_text_files", [self = *this](rdd<T>& r, batch_time t) {
-      detail::write_text_files(r, self.directory(t));
-    });
+  detail::output_end apply(const dstream<T>& s) const {
+    static_assert(detail::printable<T>(),
+                  "ds::save_as_text_files: the element type named below cannot be printed; give it an operator<< "
+                  "(std::ostream&, const T&) or map it to a printable type first");
+    if constexpr (detail::printable<T>()) {
+      detail::register_output(s, "save_as_text_files", [self = *this](rdd<T>& r, batch_time t) {
+        detail::write_text_files(r, self.directory(t));
+      });
+    }
+    return {};
   }
 
  private:

@@ -33,7 +33,7 @@ class combine_by_key_t : public detail::op_base, public detail::pair_keyed, publ
 
   template <class X, bool = detail::pair_like<X>>
   struct types {
-    static_assert(detail::pair_like<X>,
+    static_assert(detail::is_pair_v<X>,
                   "ds::combine_by_key(...): the elements must be std::pair<K, V>; the element type is named below");
     using key = detail::bad_element;
     using combiner = detail::bad_element;
@@ -51,7 +51,9 @@ class combine_by_key_t : public detail::op_base, public detail::pair_keyed, publ
                   "ds::combine_by_key(create, merge_value, ...): merge_value must be callable as C(C, V)");
     static_assert(!creatable || std::is_invocable_v<const MergeCombiners&, combiner&&, combiner&&>,
                   "ds::combine_by_key(create, merge_value, merge_combiners): merge_combiners must be callable as C(C, C)");
-    using output = std::pair<key, combiner>;
+    static constexpr bool ok = creatable && std::is_invocable_v<const MergeValue&, combiner&&, value&&> &&
+                               std::is_invocable_v<const MergeCombiners&, combiner&&, combiner&&>;
+    using output = std::conditional_t<ok, std::pair<key, combiner>, detail::bad_element>;
   };
 
   template <class X>

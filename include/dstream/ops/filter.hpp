@@ -29,7 +29,7 @@ class filter_t : public detail::op_base {
                   "as bool(const T&) with the T named in the instantiation below");
     static_assert(!std::is_invocable_v<const P&, arg> || std::is_invocable_r_v<bool, const P&, arg>,
                   "ds::filter(pred): pred must return something convertible to bool");
-    using type = X;
+    using type = std::conditional_t<std::is_invocable_r_v<bool, const P&, arg>, X, detail::bad_element>;
   };
   template <class X>
   using out = typename out_<X>::type;

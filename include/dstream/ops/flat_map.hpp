@@ -32,7 +32,17 @@ class flat_map_t : public detail::op_base {
     using result = typename detail::lazy_invoke<callable, F, X>::type;
     static constexpr bool ranged = !callable || detail::yieldable<result>;
     static_assert(ranged, "ds::flat_map(f): f must return a range (a container, a view, ds::split(...)) or an optional");
-    using type = typename detail::lazy_yield<callable && ranged, result>::type;
+    // `[](auto line) { return ds::split(line, ' '); }`: the pieces would point into the copy
+    // `line`, destroyed when f returns.
+    static constexpr bool dangles = callable && !std::is_reference_v<result> &&
+                                    detail::views_into_argument<std::remove_cv_t<result>> &&
+                                    !detail::views_into_argument<std::remove_cvref_t<X>> &&
+                                    detail::takes_a_copy<F, std::remove_cvref_t<X>>();
+    static_assert(!dangles,
+                  "ds::flat_map(f): f takes the element by value and returns views into that copy (ds::split, a "
+                  "string_view), which dies when f returns; take it as const T& (or const auto&), or use "
+                  "ds::flat_map(ds::words) / ds::flat_map(ds::split_by(' '))");
+    using type = typename detail::lazy_yield<callable && ranged && !dangles, result>::type;
   };
   template <class X>
   using out = typename out_<X>::type;

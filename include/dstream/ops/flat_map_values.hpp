@@ -26,7 +26,7 @@ class flat_map_values_t : public detail::op_base {
 
   template <class X, bool = detail::pair_like<X>>
   struct out_ {
-    static_assert(detail::pair_like<X>,
+    static_assert(detail::is_pair_v<X>,
                   "ds::flat_map_values(f): the elements must be std::pair<K, V>; the element type is named below");
     using type = detail::bad_element;
   };

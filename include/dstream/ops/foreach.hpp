@@ -25,9 +25,14 @@ class foreach_t : public detail::op_base {
   explicit foreach_t(F f) : f_(std::move(f)) {}
 
   template <class Y>
+  struct check {
+    static_assert(std::is_invocable_v<const F&, Y>, "ds::foreach(f): f cannot be called with the element type named below");
+    static constexpr bool ok = std::is_invocable_v<const F&, Y>;
+  };
+  using checked_action = void;
+
+  template <class Y>
   struct terminal {
-    static_assert(std::is_invocable_v<const F&, Y>,
-                  "ds::foreach(f): f cannot be called with the element type named below");
     const F* f;
     template <class X>
     void push(X&& x) {
@@ -67,10 +72,15 @@ class foreach_partition_t : public detail::op_base {
   explicit foreach_partition_t(F f) : f_(std::move(f)) {}
 
   template <class Y>
+  struct check {
+    static constexpr bool ok = std::is_invocable_v<const F&, std::span<const detail::owned_t<Y>>>;
+    static_assert(ok, "ds::foreach_partition(f): f cannot be called with std::span<const T> for the element type T named below");
+  };
+  using checked_action = void;
+
+  template <class Y>
   struct terminal {
     using E = detail::owned_t<Y>;
-    static_assert(std::is_invocable_v<const F&, std::span<const E>>,
-                  "ds::foreach_partition(f): f cannot be called with std::span<const T> for the element type T named below");
     const F* f;
     std::vector<E> buffer;
     bool called = false;

@@ -26,7 +26,7 @@ class group_by_key_t : public detail::op_base, public detail::pair_keyed, public
 
   template <class X, bool = detail::pair_like<X>>
   struct types {
-    static_assert(detail::pair_like<X>,
+    static_assert(detail::is_pair_v<X>,
                   "ds::group_by_key(): the elements must be std::pair<K, V>; the element type is named below");
     using key = detail::bad_element;
     using combiner = detail::bad_element;

@@ -30,7 +30,8 @@ class key_by_t : public detail::op_base {
                   "K(const T&) with the T named in the instantiation below");
     using result = typename detail::lazy_invoke<callable, F, arg>::type;
     static_assert(!std::is_void_v<result>, "ds::key_by(f): f returns void; it must return the key");
-    using type = std::pair<std::decay_t<result>, std::remove_cvref_t<X>>;
+    using type = std::conditional_t<callable && !std::is_void_v<result>, std::pair<std::decay_t<result>, std::remove_cvref_t<X>>,
+                                    detail::bad_element>;
   };
   template <class X>
   using out = typename out_<X>::type;

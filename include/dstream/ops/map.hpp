@@ -27,9 +27,10 @@ class map_t : public detail::op_base {
     static_assert(callable,
                   "ds::map(f): f cannot be called with the element type; it must accept the element "
                   "(const T& or T) named in the instantiation below");
-    using type = typename detail::lazy_invoke<callable, F, X>::type;
-    static_assert(!std::is_void_v<type>,
+    using result = typename detail::lazy_invoke<callable, F, X>::type;
+    static_assert(!std::is_void_v<result>,
                   "ds::map(f): f returns void, but map needs a value for every element; use ds::foreach for side effects");
+    using type = std::conditional_t<std::is_void_v<result>, detail::bad_element, result>;
   };
   template <class X>
   using out = typename out_<X>::type;

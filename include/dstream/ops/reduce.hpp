@@ -66,9 +66,11 @@ class reduce_t : public detail::op_base {
     static constexpr bool callable = std::is_invocable_v<const F&, T&&, Y>;
     static_assert(callable,
                   "ds::reduce(f): f must be callable as T(T, T) with the element type T named below");
-    static_assert(!callable || std::is_convertible_v<typename detail::lazy_invoke<callable, F, T&&, Y>::type, T>,
-                  "ds::reduce(f): f must return the element type T named below");
+    static constexpr bool returns_t = std::is_convertible_v<typename detail::lazy_invoke<callable, F, T&&, Y>::type, T>;
+    static_assert(!callable || returns_t, "ds::reduce(f): f must return the element type T named below");
+    static constexpr bool ok = callable && returns_t;
   };
+  using checked_action = void;
 
   template <class Y>
   struct general_terminal {

@@ -29,7 +29,7 @@ class reduce_by_key_t : public detail::op_base, public detail::pair_keyed, publi
 
   template <class X, bool = detail::pair_like<X>>
   struct types {
-    static_assert(detail::pair_like<X>,
+    static_assert(detail::is_pair_v<X>,
                   "ds::reduce_by_key(f): the elements must be std::pair<K, V>; the element type is named below "
                   "(map them to pairs first, e.g. with ds::map or ds::key_by)");
     using key = detail::bad_element;
@@ -45,9 +45,10 @@ class reduce_by_key_t : public detail::op_base, public detail::pair_keyed, publi
     static constexpr bool callable = std::is_invocable_v<const F&, combiner&&, combiner&&>;
     static_assert(callable,
                   "ds::reduce_by_key(f): f must be callable as V(V, V) with the value type V of the pairs named below");
-    static_assert(!callable || std::is_convertible_v<typename detail::lazy_invoke<callable, F, combiner&&, combiner&&>::type, combiner>,
-                  "ds::reduce_by_key(f): f must return the value type V of the pairs named below");
-    using output = std::pair<key, combiner>;
+    static constexpr bool returns_v =
+        std::is_convertible_v<typename detail::lazy_invoke<callable, F, combiner&&, combiner&&>::type, combiner>;
+    static_assert(!callable || returns_v, "ds::reduce_by_key(f): f must return the value type V of the pairs named below");
+    using output = std::conditional_t<callable && returns_v, std::pair<key, combiner>, detail::bad_element>;
   };
 
   template <class X>

@@ -24,6 +24,7 @@ struct setting {
 
 inline constexpr setting known_settings[] = {
     {"dstream.streaming.clock", setting_kind::choice, "system|manual"},
+    {"dstream.streaming.stop_gracefully_on_shutdown", setting_kind::boolean},
     {"dstream.block_interval", setting_kind::duration},
     {"dstream.checkpoint.interval", setting_kind::duration},
     {"dstream.receiver.max_rate", setting_kind::rate},

@@ -91,7 +91,8 @@ struct mapping_state_type<F> {
 ///
 /// Signature: `update_state_by_key(f [, n] [, initial_state])` with
 /// `f(std::span<const V> new_values, std::optional<S> state) -> std::optional<S>` or
-/// `f(batch_time, const K&, std::span<const V>, std::optional<S>) -> std::optional<S>`:
+/// `f(batch_time, const K&, std::span<const V>, std::optional<S>) -> std::optional<S>`
+/// (the values may also be taken as `const std::vector<V>&`, `std::vector<V>` or `auto`):
 /// `dstream<pair<K, V>>` → `dstream<pair<K, S>>`, the whole state after each batch.
 /// Every key is called every batch (with no values when it had none); returning
 /// `std::nullopt` removes the key. Needs `checkpoint(dir)`.
@@ -107,21 +108,33 @@ class update_state_by_key_t : public detail::op_base {
 
   template <class E>
   auto apply(const dstream<E>& s) const {
-    static_assert(detail::pair_like<E>,
+    static_assert(detail::is_pair_v<E>,
                   "ds::update_state_by_key(f): the elements must be std::pair<K, V>; the element type is named below");
-    using K = typename E::first_type;
-    using V = typename E::second_type;
-    using S = typename state_of<V>::type;
-    constexpr bool plain = std::is_invocable_v<const F&, std::span<const V>, std::optional<S>>;
-    constexpr bool timed = std::is_invocable_v<const F&, batch_time, const K&, std::span<const V>, std::optional<S>>;
-    static_assert(plain || timed,
-                  "ds::update_state_by_key(f): f must be callable as optional<S>(std::span<const V>, optional<S>) or "
-                  "optional<S>(ds::batch_time, const K&, std::span<const V>, optional<S>) for the K and V named below");
-    detail::owner_of(s).check_building("ds::update_state_by_key");
-    std::size_t n = n_ ? n_ : detail::owner_of(s).context().default_parallelism();
-    std::optional<rdd<std::pair<K, S>>> init;
-    if constexpr (!std::is_same_v<Init, std::nullptr_t>) init = detail::as_rdd(initial_);
-    return detail::stream_of<std::pair<K, S>>(std::make_shared<detail::update_state_node<K, V, S, F, !plain>>(detail::node_of(s), f_, n, std::move(init)));
+    if constexpr (!detail::pair_like<E>) {
+      return detail::failed_pipeline{};  // only the message above is reported
+    } else {
+      using K = typename E::first_type;
+      using V = typename E::second_type;
+      using S = typename state_of<V>::type;
+      // The values are passed as `const std::vector<V>&`: `f` may take them as that, as
+      // `std::span<const V>`, `std::vector<V>` or any range.
+      constexpr bool plain = std::is_invocable_v<const F&, const std::vector<V>&, std::optional<S>>;
+      constexpr bool timed = std::is_invocable_v<const F&, batch_time, const K&, const std::vector<V>&, std::optional<S>>;
+      static_assert(plain || timed,
+                    "ds::update_state_by_key(f): f must be callable as optional<S>(values, optional<S>) or "
+                    "optional<S>(ds::batch_time, const K&, values, optional<S>), the values taken as std::span<const V>, "
+                    "const std::vector<V>& or any range, for the K and V named below");
+      if constexpr (!(plain || timed)) {
+        return detail::failed_pipeline{};
+      } else {
+        detail::owner_of(s).check_building("ds::update_state_by_key");
+        std::size_t n = n_ ? n_ : detail::owner_of(s).context().default_parallelism();
+        std::optional<rdd<std::pair<K, S>>> init;
+        if constexpr (!std::is_same_v<Init, std::nullptr_t>) init = detail::as_rdd(initial_);
+        return detail::stream_of<std::pair<K, S>>(
+            std::make_shared<detail::update_state_node<K, V, S, F, !plain>>(detail::node_of(s), f_, n, std::move(init)));
+      }
+    }
   }
 
  private:
@@ -236,7 +249,7 @@ class map_with_state_t : public detail::op_base {
 
   template <class E>
   auto apply(const dstream<E>& s) const {
-    static_assert(detail::pair_like<E>,
+    static_assert(detail::is_pair_v<E>,
                   "ds::map_with_state(spec): the elements must be std::pair<K, V>; the element type is named below");
     using K = typename E::first_type;
     using V = typename E::second_type;

@@ -148,17 +148,19 @@ class update_state_node final : public node<std::pair<K, S>> {
       out[j].reserve(old.size() + g.size());
       // In the map's own order: `commit` walks it again in the same order.
       for (const auto& kv : old) {
-        std::span<const V> vs;
+        // A key with no values this batch is called with an empty vector (one, shared).
+        static const std::vector<V> none;
+        const std::vector<V>* vs = &none;
         if (auto it = index.find(kv.first); it != index.end()) {
           seen[it->second] = true;
-          vs = std::span<const V>(g[it->second].second);
+          vs = &g[it->second].second;
         }
-        p.old.push_back(call(t, kv.first, vs, std::optional<S>(kv.second)));
+        p.old.push_back(call(t, kv.first, *vs, std::optional<S>(kv.second)));
         if (p.old.back()) out[j].emplace_back(kv.first, *p.old.back());
       }
       for (std::size_t k = 0; k < g.size(); ++k) {
         if (seen[k]) continue;
-        auto r = call(t, g[k].first, std::span<const V>(g[k].second), std::nullopt);
+        auto r = call(t, g[k].first, g[k].second, std::nullopt);
         if (!r) continue;
         out[j].emplace_back(g[k].first, *r);
         p.added.emplace_back(std::move(g[k].first), std::move(*r));
@@ -202,7 +204,9 @@ class update_state_node final : public node<std::pair<K, S>> {
  private:
   using map_t = key_map<K, S>;
 
-  std::optional<S> call(batch_time t, const K& k, std::span<const V> vs, std::optional<S> s) const {
+  // The values reach `f` as the batch's `const std::vector<V>&`, which `f` may take as
+  // `std::span<const V>`, `const std::vector<V>&`, `std::vector<V>` (a copy) or any range.
+  std::optional<S> call(batch_time t, const K& k, const std::vector<V>& vs, std::optional<S> s) const {
     if constexpr (WithTime) {
       return f_(t, k, vs, std::move(s));
     } else {

@@ -1,9 +1,14 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <dstream/detail/traits.hpp>
 
 namespace dstream {
 
@@ -72,7 +77,120 @@ class split_view {
 
 inline split_view split(std::string_view text, char delimiter) noexcept { return {text, delimiter}; }
 inline split_view split(const char* text, char delimiter) noexcept { return {text, delimiter}; }
-/// A temporary string would die before its pieces are read.
-split_view split(std::string&& text, char delimiter) = delete;
+/// A temporary string would die before its pieces are read: refused, with a message.
+template <class S>
+  requires std::is_same_v<S, std::string>
+split_view split(S&& text, char delimiter) {
+  static_assert(!std::is_same_v<S, std::string>,
+                "ds::split(text, d): text is a temporary std::string, destroyed at the end of the statement, "
+                "and the pieces would point into it; keep the string in a variable, or in a flat_map use "
+                "ds::flat_map(ds::split_by(d)) or ds::flat_map(ds::words)");
+  return {text, delimiter};
+}
+
+/// The words of `text`: the pieces between runs of whitespace (space, tab, newline, CR,
+/// FF, VT), none empty, as Python's `str.split()` without an argument; lazy views into
+/// `text`.
+class words_view {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = std::string_view;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = std::string_view;
+
+    iterator() = default;
+    explicit iterator(std::string_view rest) : rest_(rest) { find(); }
+
+    std::string_view operator*() const noexcept { return rest_.substr(0, len_); }
+    iterator& operator++() noexcept {
+      rest_.remove_prefix(len_);
+      find();
+      return *this;
+    }
+    iterator operator++(int) noexcept {
+      iterator old = *this;
+      ++*this;
+      return old;
+    }
+    friend bool operator==(const iterator& a, const iterator& b) noexcept {
+      return a.rest_.empty() == b.rest_.empty() && (a.rest_.empty() || a.rest_.data() == b.rest_.data());
+    }
+
+   private:
+    static constexpr std::string_view space = " \t\n\r\f\v";
+    void find() noexcept {
+      auto b = rest_.find_first_not_of(space);
+      rest_.remove_prefix(b == std::string_view::npos ? rest_.size() : b);
+      len_ = std::min(rest_.find_first_of(space), rest_.size());
+    }
+
+    std::string_view rest_;
+    std::size_t len_ = 0;
+  };
+
+  explicit words_view(std::string_view text) noexcept : text_(text) {}
+  iterator begin() const noexcept { return iterator(text_); }
+  iterator end() const noexcept { return iterator(); }
+
+ private:
+  std::string_view text_;
+};
+
+namespace detail {
+/// An owned copy of a range of pieces: what a splitter gives for a string that dies with
+/// the call (so `flat_map` on a stage's temporary strings stays safe).
+template <class R>
+std::vector<std::string> owned_pieces(const R& r) {
+  std::vector<std::string> out;
+  for (std::string_view p : r) out.emplace_back(p);
+  return out;
+}
+}  // namespace detail
+
+/// A line's words (`words_view`): the library-owned splitter for `ds::flat_map(ds::words)`,
+/// Python's `line.split()`. Views into the line, or owned strings when the line is a
+/// temporary `std::string` (it could not outlive the call).
+///
+/// Signature: `words(text)` → a range of `std::string_view` (`std::vector<std::string>`
+/// for an rvalue `std::string`).
+///
+/// Example: `lines | ds::flat_map(ds::words) | ds::map([](auto w) { return std::pair{w, 1}; })`
+struct words_t {
+  words_view operator()(std::string_view text) const noexcept { return words_view(text); }
+  words_view operator()(const char* text) const noexcept { return words_view(text); }
+  words_view operator()(const std::string& text) const noexcept { return words_view(text); }
+  std::vector<std::string> operator()(std::string&& text) const { return detail::owned_pieces(words_view(text)); }
+};
+inline constexpr words_t words{};
+
+/// A splitter on `delimiter` (`split(text, delimiter)`, Python's `line.split(" ")`): the
+/// library-owned form for `ds::flat_map(ds::split_by(' '))`; owned strings for an rvalue
+/// `std::string`, as `words`.
+///
+/// Signature: `split_by(char delimiter)` → a function object `(text) -> range of std::string_view`.
+///
+/// Example: `lines | ds::flat_map(ds::split_by(','))`
+struct split_by {
+  char delimiter;
+  explicit constexpr split_by(char d) noexcept : delimiter(d) {}
+  split_view operator()(std::string_view text) const noexcept { return {text, delimiter}; }
+  split_view operator()(const char* text) const noexcept { return {text, delimiter}; }
+  split_view operator()(const std::string& text) const noexcept { return {text, delimiter}; }
+  std::vector<std::string> operator()(std::string&& text) const {
+    return detail::owned_pieces(split_view(text, delimiter));
+  }
+};
+
+namespace detail {
+// The pieces point into the text given to split: a function returning them for a copy it
+// made of its argument returns dangling views (flat_map refuses that).
+template <>
+inline constexpr bool views_into_argument<split_view> = true;
+template <>
+inline constexpr bool views_into_argument<words_view> = true;
+}  // namespace detail
 
 }  // namespace dstream
