@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Builds tests/consumer, a separate meson project, against dstream twice: as a subproject
-(`dependency('dstream')` resolved through the subproject's override) and through the
-installed `dstream.pc`; runs its program each time and checks its output."""
+"""Builds tests/consumer, a separate project, against dstream each way a user can: with
+Meson as a subproject (`dependency('dstream')` resolved through the subproject's
+override, from a `[wrap-git]` wrap as the README shows it), through the installed
+`dstream.pc`; with CMake through the installed package (`find_package(dstream CONFIG)`)
+and through `add_subdirectory` of the sources. Runs its program each time and checks its
+output."""
 import os
 import pathlib
 import shutil
@@ -42,4 +45,30 @@ with tempfile.TemporaryDirectory() as tmp:
     run(["meson", "compile", "-C", str(tmp / "b2")], env=env)
     out = subprocess.run([str(tmp / "b2" / "consumer")], capture_output=True, text=True, check=True).stdout
     assert out == expected, f"installed build printed {out!r}"
-print("consumer builds against the subproject and the installed dstream.pc")
+    # 3. Installed, found by CMake's find_package(dstream CONFIG).
+    run(["cmake", "-S", str(consumer), "-B", str(tmp / "b3"), f"-DCMAKE_PREFIX_PATH={tmp / 'prefix'}",
+         "-DCMAKE_BUILD_TYPE=Release"])
+    run(["cmake", "--build", str(tmp / "b3")])
+    out = subprocess.run([str(tmp / "b3" / "consumer")], capture_output=True, text=True, check=True).stdout
+    assert out == expected, f"CMake find_package build printed {out!r}"
+    # 4. The sources added to a CMake project (add_subdirectory; FetchContent does the same).
+    run(["cmake", "-S", str(consumer), "-B", str(tmp / "b4"), f"-DDSTREAM_SOURCE_DIR={root}",
+         "-DCMAKE_BUILD_TYPE=Release"])
+    run(["cmake", "--build", str(tmp / "b4")])
+    out = subprocess.run([str(tmp / "b4" / "consumer")], capture_output=True, text=True, check=True).stdout
+    assert out == expected, f"CMake add_subdirectory build printed {out!r}"
+    # 5. The README's wrap, as written there, pointing at this repository's committed HEAD.
+    if (root / ".git").exists():
+        proj5 = tmp / "consumer5"
+        shutil.copytree(consumer, proj5)
+        (proj5 / "subprojects").mkdir()
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        (proj5 / "subprojects" / "dstream.wrap").write_text(
+            f"[wrap-git]\nurl = {root}\nrevision = {head}\n\n[provide]\ndependency_names = dstream\n")
+        run(["meson", "setup", str(tmp / "b5"), str(proj5)])
+        run(["meson", "compile", "-C", str(tmp / "b5")])
+        out = subprocess.run([str(tmp / "b5" / "consumer")], capture_output=True, text=True, check=True).stdout
+        assert out == expected, f"wrap-git build printed {out!r}"
+print("consumer builds with Meson (subproject, wrap-git, installed dstream.pc) and CMake "
+      "(installed package, add_subdirectory)")
