@@ -8,7 +8,8 @@
 //   GET /                               the page: charts, batches, receivers, outputs
 //   GET /metrics                        Prometheus text format 0.0.4
 //   GET /api/v1/streaming/statistics    JSON shaped like Spark's streaming REST API;
-//   GET /api/v1/streaming/batches       also .../batches/<batch time in ms>
+//   GET /api/v1/streaming/batches       also ?status=completed|processing|queued, and
+//                                       .../batches/<batch time in ms>
 //   GET /api/v1/streaming/receivers
 //
 // Settings: `dstream.ui.enabled` (default false: a library opens no port unasked),
@@ -24,7 +25,9 @@
 #include <chrono>
 #include <cstddef>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -37,10 +40,30 @@
 
 namespace dstream::detail {
 
-/// Answers one GET from a snapshot of the listener.
-inline ui_response ui_route(const ui_status& status, std::string_view path, const std::string& host) {
+/// Answers one GET from a snapshot of the listener. The batches list takes Spark's
+/// `?status=queued|processing|completed`.
+inline ui_response ui_route(const ui_status& status, std::string_view target, const std::string& host) {
   constexpr std::string_view json = "application/json; charset=utf-8";
   constexpr std::string_view batches = "/api/v1/streaming/batches/";
+  const auto q = target.find('?');
+  const std::string_view path = target.substr(0, q);
+  const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  if (path == "/api/v1/streaming/batches" && !query.empty()) {
+    const std::string_view key = "status=";
+    const std::string_view want = query.substr(0, key.size()) == key ? query.substr(key.size()) : std::string_view();
+    std::optional<ui_batch::phase> phase;
+    if (want == "queued" || want == "QUEUED") phase = ui_batch::phase::queued;
+    if (want == "processing" || want == "PROCESSING") phase = ui_batch::phase::processing;
+    if (want == "completed" || want == "COMPLETED") phase = ui_batch::phase::completed;
+    if (!phase) return {400, "text/plain; charset=utf-8", "status must be queued, processing or completed\n"};
+    ui_snapshot s = status.snapshot();
+    if (*phase == ui_batch::phase::completed) s.active.clear();
+    else {
+      s.completed.clear();
+      std::erase_if(s.active, [&](const auto& kv) { return kv.second.state != *phase; });
+    }
+    return {200, std::string(json), ui_json_batches(s)};
+  }
   if (path == "/" || path == "/index.html") return {200, "text/html; charset=utf-8", ui_page(status.snapshot())};
   if (path == "/metrics")
     return {200, "text/plain; version=0.0.4; charset=utf-8", ui_metrics(status.snapshot())};

@@ -142,6 +142,11 @@ TEST_CASE("/metrics and the JSON API match the listener after known batches") {
   CHECK_THAT(list.body, Contains("\"firstFailureReason\":\"a \\\"failure\\\" with \\u003cb\\u003emarkup\\u003c/b\\u003e"));
   CHECK_THAT(list.body, Contains("\"numFailedOutputOps\":1"));
 
+  const auto done = ui_test::get(url, "/api/v1/streaming/batches?status=completed");
+  CHECK(count(done.body, "\"status\":\"COMPLETED\"") == 4);
+  CHECK(ui_test::get(url, "/api/v1/streaming/batches?status=queued").body == "[]");
+  CHECK(ui_test::get(url, "/api/v1/streaming/batches?status=<x>").status == 400);
+
   const auto one = ui_test::get(url, "/api/v1/streaming/batches/2000");
   REQUIRE(one.status == 200);
   CHECK_THAT(one.body, Contains("\"inputSize\":5"));

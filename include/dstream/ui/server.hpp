@@ -35,7 +35,7 @@ struct ui_response {
 
 class ui_server {
  public:
-  using handler = std::function<ui_response(std::string_view path)>;
+  using handler = std::function<ui_response(std::string_view target)>;  // path and query
   static constexpr std::size_t header_limit = 8192;
   static constexpr int max_connections = 32;
 
@@ -125,7 +125,7 @@ class ui_server {
         } else {
           std::string_view target(req.target().data(), req.target().size());
           try {
-            r = owner_.handler_(target.substr(0, target.find('?')));
+            r = owner_.handler_(target);
           } catch (const std::exception& e) {
             std::cerr << "dstream: the status page failed to render " << target.substr(0, 200) << ": " << e.what()
                       << '\n';
