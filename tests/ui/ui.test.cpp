@@ -200,6 +200,14 @@ TEST_CASE("the server answers only what it serves, and refuses what it should") 
     CHECK(ui_test::request(port, "/api/v1/streaming/batches/12x").status == 404);
     CHECK(ui_test::request(port, "/metrics?x=1").status == 200);
   }
+  SECTION("on loopback it answers only to a local Host (no DNS rebinding)") {
+    const auto evil = ui_test::raw(port, "GET /metrics HTTP/1.1\r\nHost: rebind.example:4040\r\n\r\n");
+    CHECK_THAT(evil, Catch::Matchers::StartsWith("HTTP/1.1 403"));
+    for (const char* host : {"localhost:4040", "127.0.0.1", "[::1]:80"}) {
+      const auto ok = ui_test::raw(port, std::string("GET /metrics HTTP/1.1\r\nHost: ") + host + "\r\n\r\n");
+      CHECK_THAT(ok, Catch::Matchers::StartsWith("HTTP/1.1 200"));
+    }
+  }
   SECTION("it is read-only: only GET and HEAD") {
     CHECK(ui_test::request(port, "/metrics", ui_test::http::verb::post).status == 405);
     CHECK(ui_test::request(port, "/", ui_test::http::verb::delete_).status == 405);

@@ -1,7 +1,7 @@
 #pragma once
 // The status page's HTTP server (Boost.Beast): one thread, read-only (GET and HEAD), one
-// request per connection. A request whose line and headers pass 8 KiB, or that carries a
-// body, is refused; a client that has not sent its request, or not read the answer,
+// request per connection; on loopback, only to a Host that names it (no DNS rebinding).
+// A request whose line and headers pass 8 KiB, or that carries a body, is refused; a client that has not sent its request, or not read the answer,
 // within the timeout is cut off; at most 32 connections are served at once. The handler
 // renders a snapshot: this thread never runs user code and never waits for a batch.
 
@@ -70,6 +70,8 @@ class ui_server {
                                  " (set dstream.ui.port to a free port, or 0 for any)");
     }
     port_ = acceptor_.local_endpoint().port();
+    loopback_ = addr.is_loopback();
+    own_name_ = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
     accept();
     thread_ = std::thread([this] { ioc_.run(); });
   }
@@ -122,6 +124,10 @@ class ui_server {
         const auto& req = parser_->get();
         if (req.method() != http::verb::get && req.method() != http::verb::head) {
           r = {405, "text/plain; charset=utf-8", "the status page is read-only: GET and HEAD only\n"};
+        } else if (owner_.loopback_ && !owner_.local_host(req[http::field::host])) {
+          // Listening on loopback: a page from elsewhere whose name now resolves here
+          // (DNS rebinding) names its own host, and is refused.
+          r = {403, "text/plain; charset=utf-8", "the status page answers only to localhost names\n"};
         } else {
           std::string_view target(req.target().data(), req.target().size());
           try {
@@ -172,6 +178,19 @@ class ui_server {
     ui_server& owner_;
   };
 
+  // A Host header that names this machine's loopback: the address listened on,
+  // 127.0.0.1, localhost or [::1], with any port; none at all (HTTP/1.0) too.
+  bool local_host(boost::beast::string_view host) const {
+    std::string_view h(host.data(), host.size());
+    if (h.empty()) return true;
+    if (h.front() == '[') {
+      h = h.substr(0, h.find(']') == std::string_view::npos ? h.size() : h.find(']') + 1);
+    } else {
+      h = h.substr(0, h.find(':'));
+    }
+    return h == own_name_ || h == "127.0.0.1" || h == "localhost" || h == "[::1]";
+  }
+
   void accept() {
     acceptor_.async_accept([this](boost::beast::error_code ec, boost::asio::ip::tcp::socket s) {
       if (ec == boost::asio::error::operation_aborted) return;
@@ -193,6 +212,8 @@ class ui_server {
   boost::asio::io_context ioc_{1};
   boost::asio::ip::tcp::acceptor acceptor_{ioc_};
   unsigned short port_ = 0;
+  bool loopback_ = false;
+  std::string own_name_;  // the address listened on, as a Host header names it
   std::mutex stop_m_;
   std::thread thread_;
 };
