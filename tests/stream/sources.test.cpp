@@ -759,6 +759,62 @@ TEST_CASE("a graceful stop lets a receiver waiting for room through and processe
   REQUIRE(out.get().lines == numbers(n));
 }
 
+TEST_CASE("dstream.backpressure.max_bytes bounds the bytes held until their batch completed") {
+  // Each record ("0" … "999", held inline) counts as one std::string: room for 100.
+  const std::size_t each = ds::detail::record_bytes(std::string("0"));
+  auto conf = ds::conf()
+                  .app_name("sources")
+                  .master("local[2]")
+                  .set("dstream.streaming.clock", "manual")
+                  .set("dstream.backpressure.max_bytes", std::to_string(100 * each));
+  auto ssc = ds::streaming_context(conf, 1s);
+  std::atomic<int> stored{0};
+  guarded<collected> out;
+  collect_numbers(ssc, 1000, stored, out);
+  ssc.start();
+  // Held at the bound before any batch; each completed batch frees exactly what it took.
+  REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 100; }));
+  run_batch(ssc, 1000, 1000);
+  REQUIRE(out.get().lines == numbers(100));
+  REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 200; }));
+  run_batch(ssc, 1000, 2000);
+  REQUIRE(out.get().lines == numbers(200));
+  REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 300; }));
+  ssc.stop();  // the waiting receiver is let through and then sees the stop
+}
+
+TEST_CASE("dstream.backpressure.enabled=false lifts the byte bound") {
+  auto conf = ds::conf()
+                  .app_name("sources")
+                  .master("local[2]")
+                  .set("dstream.streaming.clock", "manual")
+                  .set("dstream.backpressure.enabled", "false")
+                  .set("dstream.backpressure.max_bytes", "64");
+  auto ssc = ds::streaming_context(conf, 1s);
+  std::atomic<int> stored{0};
+  guarded<collected> out;
+  collect_numbers(ssc, 1000, stored, out);
+  ssc.start();
+  REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 1000; }));
+  run_batch(ssc, 1000, 1000);
+  REQUIRE(out.get().lines == numbers(1000));
+  ssc.stop();
+}
+
+TEST_CASE("dstream.backpressure settings are checked") {
+  auto with = [](const char* key, const char* value) {
+    return ds::conf().app_name("sources").master("local[2]").set(key, value);
+  };
+  REQUIRE_THROWS_WITH(ds::streaming_context(with("dstream.backpressure.enabled", "yes"), 1s),
+                      Contains("dstream.backpressure.enabled") && Contains("true or false"));
+  REQUIRE_THROWS_WITH(ds::streaming_context(with("dstream.backpressure.max_bytes", "-1"), 1s),
+                      Contains("dstream.backpressure.max_bytes"));
+  REQUIRE_THROWS_WITH(ds::streaming_context(with("dstream.backpressure.pid.min_rate", "-3"), 1s),
+                      Contains("dstream.backpressure.pid.min_rate"));
+  REQUIRE_THROWS_WITH(ds::streaming_context(with("dstream.backpresure.enabled", "true"), 1s),
+                      Contains("did you mean \"dstream.backpressure.enabled\""));
+}
+
 TEST_CASE("dstream.receiver.max_pending must be a whole number >= 0") {
   // Checked when the context is built, with every other setting.
   for (const char* bad : {"-5", "2.5", "many", "1e30"}) {

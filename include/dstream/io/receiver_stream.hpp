@@ -2,6 +2,9 @@
 // receiver_stream's input: a receiver on its supervisor's thread stores records into a
 // block generator; each batch takes the blocks cut since the last one, one partition per
 // block. With `dstream.receiver.wal.enable=true` blocks are logged first (checkpoint/wal.hpp).
+// Flow control (on unless `dstream.backpressure.enabled=false`): the bytes a receiver's
+// records hold until their batch completed are bounded, and while its batches fall behind
+// the receiver is held to the rate they process (runtime/flow_control.hpp).
 
 #include <chrono>
 #include <cstdint>
@@ -21,6 +24,8 @@
 #include <dstream/checkpoint/serialize.hpp>
 #include <dstream/checkpoint/wal.hpp>
 #include <dstream/runtime/block_generator.hpp>
+#include <dstream/runtime/flow_control.hpp>
+#include <dstream/runtime/listener.hpp>
 #include <dstream/runtime/receiver.hpp>
 #include <dstream/runtime/time.hpp>
 #include <dstream/stream/input.hpp>
@@ -34,6 +39,14 @@ struct receiver_settings {
   std::size_t max_pending = 0;
   std::chrono::milliseconds restart_delay{2000};
   bool wal = false;
+  bool backpressure = true;
+  /// The bound on bytes held (with backpressure; 0: none).
+  std::size_t max_bytes = std::size_t(256) << 20;
+  /// The rate the estimator starts from (0: none until it has measured).
+  double initial_rate = 0;
+  pid_gains gains;
+  /// Estimate rates (not under the manual clock, where a second means nothing).
+  bool estimate = true;
 
   static receiver_settings of(const ::dstream::conf& c) {
     receiver_settings s;
@@ -42,6 +55,15 @@ struct receiver_settings {
     s.max_pending = c.get_count("dstream.receiver.max_pending");
     s.restart_delay = c.get_duration("dstream.receiver.restart_delay", s.restart_delay);
     s.wal = c.get("dstream.receiver.wal.enable", "false") == "true";
+    s.backpressure = c.get("dstream.backpressure.enabled", "true") == "true";
+    if (c.get("dstream.backpressure.max_bytes")) s.max_bytes = c.get_count("dstream.backpressure.max_bytes");
+    if (!s.backpressure) s.max_bytes = 0;
+    s.initial_rate = c.get_number("dstream.backpressure.initial_rate", 0);
+    s.gains.proportional = c.get_number("dstream.backpressure.pid.proportional", s.gains.proportional);
+    s.gains.integral = c.get_number("dstream.backpressure.pid.integral", s.gains.integral);
+    s.gains.derivative = c.get_number("dstream.backpressure.pid.derived", s.gains.derivative);
+    s.gains.min_rate = c.get_number("dstream.backpressure.pid.min_rate", s.gains.min_rate);
+    s.estimate = s.backpressure && c.get("dstream.streaming.clock", "system") != "manual";
     return s;
   }
 };
@@ -50,13 +72,15 @@ template <class T>
 class receiver_input final : public input<T> {
  public:
   receiver_input(std::unique_ptr<receiver<T>> r, receiver_settings s)
-      : r_(std::move(r)), settings_(s), blocks_(s.block_interval, s.max_rate, s.max_pending) {
+      : r_(std::move(r)), settings_(s), blocks_(s.block_interval, s.max_rate, s.max_pending, s.max_bytes) {
     if (!r_) throw std::invalid_argument("ds::streaming_context::receiver_stream: the receiver is null");
+    if (settings_.estimate && settings_.initial_rate > 0) blocks_.set_estimated_rate(settings_.initial_rate);
   }
   ~receiver_input() override {
     blocks_.unbound();
     if (sup_) sup_->stop();
     blocks_.close();  // its timer thread logs through this object
+    if (rates_ && env_) env_->listeners().remove(*rates_);
   }
 
   std::string name() const override { return r_->name(); }
@@ -75,6 +99,10 @@ class receiver_input final : public input<T> {
         std::lock_guard lock(m_);
         replay_ = std::move(replay);
       }
+    }
+    if (settings_.estimate) {
+      rates_.emplace(*this, env.batch_duration().count(), settings_.gains);
+      env.listeners().add(*rates_);
     }
     sup_.emplace(*r_, blocks_, pool_, env.stream_id(), env.listeners(), settings_.restart_delay);
     blocks_.open();
@@ -98,15 +126,21 @@ class receiver_input final : public input<T> {
     }
     if (blocks.empty()) blocks = blocks_.take_all();
     std::size_t n = 0;
+    std::size_t bytes = 0;
     std::vector<std::shared_ptr<const std::vector<T>>> parts;
     std::vector<std::uint64_t> seqs;
     for (auto& b : blocks) {
       n += b.records.size();
+      bytes += b.bytes;
       seqs.push_back(b.seq);
       // When the batch is done with it, the block's storage goes back to the receiver.
       parts.push_back(record_pool<T>::partition(pool_, std::move(b.records)));
     }
     pool_->expect(n);
+    {
+      std::lock_guard lock(m_);
+      taken_[t] = {n, bytes};
+    }
     if (settings_.wal) log_.allocated(t, std::move(seqs));
     if (parts.empty()) return std::nullopt;
     return env_->context().make_rdd(std::move(parts));
@@ -119,12 +153,65 @@ class receiver_input final : public input<T> {
   void checkpointed(batch_time done) override {
     if (settings_.wal) log_.checkpointed(done);
   }
+  /// Batch `t` is processed: the bytes of its records are no longer held.
+  void batch_completed(batch_time t, bool) override {
+    std::size_t bytes = 0;
+    {
+      std::lock_guard lock(m_);
+      auto it = taken_.find(t);
+      if (it == taken_.end()) return;
+      bytes = it->second.bytes;
+      if (!rates_) taken_.erase(it);  // else the rate listener, which hears of it next, erases it
+    }
+    blocks_.release(bytes);
+  }
 
   receiver<T>& get() noexcept { return *r_; }
   std::int64_t stored() const { return blocks_.stored(); }
   std::int64_t restarts() const { return sup_ ? sup_->restarts() : 0; }
+  const block_generator<T>& blocks() const noexcept { return blocks_; }
 
  private:
+  struct taken {
+    std::size_t records = 0;
+    std::size_t bytes = 0;
+  };
+
+  // Hears of each completed batch (after `batch_completed`) and sets the receiver's rate:
+  // the estimate holds while the batches fall behind (one waited more than half an
+  // interval to start, or took longer than an interval), and is lifted once they keep up.
+  class rate_listener final : public streaming_listener {
+   public:
+    rate_listener(receiver_input& in, std::int64_t batch_ms, pid_gains g)
+        : in_(in), batch_ms_(batch_ms), pid_(batch_ms, g) {}
+    void on_batch_completed(const batch_info& info) override {
+      taken mine;
+      {
+        std::lock_guard lock(in_.m_);
+        auto it = in_.taken_.find(info.time);
+        if (it == in_.taken_.end()) return;
+        mine = it->second;
+        in_.taken_.erase(it);
+      }
+      const std::int64_t processing = info.processing_delay ? info.processing_delay->count() : 0;
+      const std::int64_t waiting = info.scheduling_delay ? info.scheduling_delay->count() : 0;
+      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now().time_since_epoch());
+      const auto rate = pid_.update(now.count(), static_cast<std::int64_t>(mine.records), processing, waiting);
+      const bool behind = 2 * waiting > batch_ms_ || processing > batch_ms_;
+      if (!behind) {
+        in_.blocks_.set_estimated_rate(0);
+      } else if (rate) {
+        in_.blocks_.set_estimated_rate(*rate);
+      }
+    }
+
+   private:
+    receiver_input& in_;
+    std::int64_t batch_ms_;
+    pid_rate_estimator pid_;
+  };
+
   std::unique_ptr<receiver<T>> r_;
   receiver_settings settings_;
   std::optional<input_env> env_;
@@ -134,6 +221,8 @@ class receiver_input final : public input<T> {
   block_log<T> log_;
   std::mutex m_;
   std::map<batch_time, std::vector<block<T>>> replay_;
+  std::map<batch_time, taken> taken_;  // what each batch took, until it completed
+  std::optional<rate_listener> rates_;
 };
 
 }  // namespace dstream::detail

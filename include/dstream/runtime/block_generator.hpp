@@ -1,8 +1,9 @@
 #pragma once
 // Blocks: the records a receiver stores are grouped into blocks every block interval, and
 // each block becomes a partition of the batch that takes it. A rate limit (records per
-// second) and a bound on pending records make `push` wait. Finished batches give their
-// records back (`record_pool`) for the receiver to overwrite.
+// second, set by the user or by the rate estimator), a bound on pending records and a
+// bound on bytes held until processed (runtime/flow_control.hpp) make `push` wait.
+// Finished batches give their records back (`record_pool`) for the receiver to overwrite.
 
 #include <algorithm>
 #include <chrono>
@@ -19,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include <dstream/runtime/flow_control.hpp>
+
 namespace dstream::detail {
 
 /// A block of records and its sequence number (the name of its write-ahead log entry).
@@ -26,6 +29,9 @@ template <class T>
 struct block {
   std::uint64_t seq = 0;
   std::vector<T> records;
+  /// What its records hold (`record_bytes`), counted against the byte budget until the
+  /// batch that takes the block completed; 0 for blocks recovered from the log.
+  std::size_t bytes = 0;
 };
 
 /// Records of finished batches kept for the receiver to overwrite (see
@@ -92,11 +98,13 @@ class record_pool {
 template <class T>
 class block_generator {
  public:
-  /// `max_pending` > 0 bounds the records stored and not yet taken by a batch: `push`
-  /// waits while the bound would be passed (a receiver then reads no faster than batches
-  /// take its records; a socket's sender is slowed down by TCP itself).
-  block_generator(std::chrono::milliseconds interval, double max_rate, std::size_t max_pending = 0)
-      : interval_(interval), max_rate_(max_rate), max_pending_(max_pending) {}
+  /// `max_pending` > 0 bounds the records stored and not yet taken by a batch, `max_bytes`
+  /// > 0 the bytes they hold until `release`d (when their batch completed): `push` waits
+  /// while a bound would be passed (a receiver then reads no faster than batches process
+  /// its records; a socket's sender is slowed down by TCP itself).
+  block_generator(std::chrono::milliseconds interval, double max_rate, std::size_t max_pending = 0,
+                  std::size_t max_bytes = 0)
+      : interval_(interval), max_rate_(max_rate), max_pending_(max_pending), budget_(max_bytes) {}
   ~block_generator() { stop_ticker(); }
   block_generator(const block_generator&) = delete;
   block_generator& operator=(const block_generator&) = delete;
@@ -117,14 +125,22 @@ class block_generator {
 
   void push(T* xs, std::size_t n) {
     throttle(n);
+    std::size_t bytes = 0;
+    if (budget_.limit() > 0) {
+      for (std::size_t i = 0; i < n; ++i) bytes += record_bytes(xs[i]);
+      budget_.acquire(bytes);
+    }
     std::unique_lock lock(m_);
     if (max_pending_ > 0) {
       // Room for the records, or nothing waiting (a store larger than the bound goes alone).
       room_cv_.wait(lock, [&] { return closed_ || !bounded_ || pending_ == 0 || pending_ + n <= max_pending_; });
     }
-    if (closed_)
+    if (closed_) {
+      budget_.release(bytes);
       throw std::logic_error("dstream receiver: store() after the receiver was stopped; the records were not taken");
+    }
     pending_ += n;
+    current_bytes_ += bytes;
     for (std::size_t i = 0; i < n; ++i) current_.push_back(std::move(xs[i]));
     auto now = std::chrono::steady_clock::now();
     if (now - cut_at_ >= interval_) cut(now);
@@ -151,7 +167,28 @@ class block_generator {
       std::lock_guard lock(m_);
       bounded_ = false;
     }
+    {
+      std::lock_guard lock(rate_m_);
+      rate_free_ = true;
+    }
+    budget_.unbound();
     room_cv_.notify_all();
+    rate_cv_.notify_all();
+  }
+
+  /// The bytes of blocks whose batch completed are no longer held.
+  void release(std::size_t bytes) { budget_.release(bytes); }
+  const byte_budget& budget() const noexcept { return budget_; }
+
+  /// The rate the estimator allows (records per second; 0: none). The user's
+  /// `max_rate`, when set, stays the ceiling.
+  void set_estimated_rate(double rate) {
+    std::lock_guard lock(rate_m_);
+    estimated_rate_ = rate;
+  }
+  double rate_limit() const {
+    std::lock_guard lock(rate_m_);
+    return limit_locked();
   }
 
   bool empty() const {
@@ -172,6 +209,11 @@ class block_generator {
     std::lock_guard lock(m_);
     closed_ = false;
     bounded_ = true;
+    budget_.bound();
+    {
+      std::lock_guard rate_lock(rate_m_);
+      rate_free_ = false;
+    }
     if (!ticker_.joinable() && interval_.count() > 0) {
       ticking_ = true;
       ticker_ = std::thread([this] { tick(); });
@@ -187,14 +229,16 @@ class block_generator {
   void cut(std::chrono::steady_clock::time_point now) {
     cut_at_ = now;
     if (current_.empty()) return;
-    block<T> b{seq_, std::move(current_)};
+    block<T> b{seq_, std::move(current_), current_bytes_};
     current_ = {};
+    current_bytes_ = 0;
     if (on_block_) {
       try {
         on_block_(b);
       } catch (...) {
         // Not logged, so not received: give the records back to be logged again later.
         current_ = std::move(b.records);
+        current_bytes_ = b.bytes;
         throw;
       }
     }
@@ -228,23 +272,28 @@ class block_generator {
     if (ticker_.joinable()) ticker_.join();
   }
 
-  // A token bucket refilled at max_rate per second, allowing one second of burst.
+  double limit_locked() const {
+    if (estimated_rate_ <= 0) return max_rate_;
+    return max_rate_ > 0 ? std::min(max_rate_, estimated_rate_) : estimated_rate_;
+  }
+
+  // A token bucket refilled at the rate limit per second, allowing one second of burst; a
+  // stop (`unbound`) ends the wait at once.
   void throttle(std::size_t n) {
-    if (max_rate_ <= 0) return;
     std::unique_lock lock(rate_m_);
     for (;;) {
+      const double rate = limit_locked();
+      if (rate <= 0 || rate_free_) return;
       auto now = std::chrono::steady_clock::now();
       double elapsed = std::chrono::duration<double>(now - refill_at_).count();
       refill_at_ = now;
-      tokens_ = std::min(max_rate_, tokens_ + elapsed * max_rate_);
-      if (tokens_ >= static_cast<double>(n) || (n > max_rate_ && tokens_ >= max_rate_)) {
+      tokens_ = std::min(rate, tokens_ + elapsed * rate);
+      if (tokens_ >= static_cast<double>(n) || (static_cast<double>(n) > rate && tokens_ >= rate)) {
         tokens_ -= static_cast<double>(n);
         return;
       }
-      double missing = static_cast<double>(n) - tokens_;
-      lock.unlock();
-      std::this_thread::sleep_for(std::chrono::duration<double>(missing / max_rate_));
-      lock.lock();
+      const double missing = std::min(static_cast<double>(n), rate) - tokens_;
+      rate_cv_.wait_for(lock, std::chrono::duration<double>(missing / rate));
     }
   }
 
@@ -266,7 +315,13 @@ class block_generator {
   std::condition_variable tick_cv_;
   std::thread ticker_;
 
-  std::mutex rate_m_;
+  std::size_t current_bytes_ = 0;  // of the records in current_
+  byte_budget budget_;
+
+  mutable std::mutex rate_m_;
+  std::condition_variable rate_cv_;
+  double estimated_rate_ = 0;
+  bool rate_free_ = false;
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refill_at_ = std::chrono::steady_clock::now();
 };

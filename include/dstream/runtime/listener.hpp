@@ -78,6 +78,11 @@ class listener_bus {
     std::lock_guard lock(m_);
     listeners_.push_back(&l);
   }
+  /// Stops delivering to `l` (a listener that goes away before the bus).
+  void remove(streaming_listener& l) {
+    std::lock_guard lock(m_);
+    std::erase(listeners_, &l);
+  }
 
   template <class Event, class Info>
   void post(Event event, const Info& info) {
