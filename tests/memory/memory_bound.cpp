@@ -4,6 +4,7 @@
 //
 //   memory_bound flood SECONDS [key=value ...]   lines as fast as TCP takes them
 //   memory_bound long-line MIB [key=value ...]    one line of MIB MiB with no newline, then "after"
+//   memory_bound big-file MIB [key=value ...]     a text file of MIB MiB moved into a watched directory
 //
 // Prints `key=value` lines: peak_mib, records, batches, max_scheduling_delay_ms, and for
 // long-line `after_seen` and `input_errors`.
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -95,13 +97,14 @@ class sender {
 
 struct totals : ds::streaming_listener {
   std::mutex m;
-  std::int64_t records = 0, batches = 0, max_delay_ms = 0;
+  std::int64_t records = 0, batches = 0, max_delay_ms = 0, max_total_ms = 0;
   std::int64_t input_errors = 0;
   void on_batch_completed(const ds::batch_info& b) override {
     std::lock_guard lock(m);
     records += b.num_records;
     ++batches;
     if (b.scheduling_delay) max_delay_ms = std::max<std::int64_t>(max_delay_ms, b.scheduling_delay->count());
+    if (b.total_delay) max_total_ms = std::max<std::int64_t>(max_total_ms, b.total_delay->count());
   }
   void on_receiver_error(const ds::receiver_info&) override {
     std::lock_guard lock(m);
@@ -145,14 +148,20 @@ int main(int argc, char** argv) {
     return {};
   };
   sender server(produce);
+  const auto dir = std::filesystem::temp_directory_path() / ("memory_bound-" + std::to_string(::getpid()));
+  if (mode == "big-file") std::filesystem::create_directories(dir / "in");
 
   totals seen;
   std::atomic<bool> after_seen{false};
   try {
     ds::streaming_context ssc(conf, 1s);
     ssc.add_listener(seen);
-    auto lines = ssc.socket_text_stream("127.0.0.1", server.port());
-    if (mode == "flood") {
+    auto lines = mode == "big-file" ? ssc.text_file_stream(dir / "in") : ssc.socket_text_stream("127.0.0.1", server.port());
+    if (mode == "big-file") {
+      lines | ds::foreach_rdd([&](const ds::rdd<std::string>& rdd, ds::batch_time) {
+        if ((rdd | ds::count()) > 0) after_seen = true;
+      });
+    } else if (mode == "flood") {
       // A word count whose every word costs some work: slower than the sender.
       lines | ds::flat_map([](const std::string& line) { return ds::split(line, ' '); }) |
           ds::map([](std::string_view w) {
@@ -169,16 +178,25 @@ int main(int argc, char** argv) {
       });
     }
     ssc.start();
+    if (mode == "big-file") {
+      // Written aside, then moved in whole.
+      {
+        std::ofstream out(dir / "big.txt", std::ios::binary);
+        for (std::int64_t i = 0; i < static_cast<std::int64_t>(amount); ++i) out << buffer;
+      }
+      std::filesystem::rename(dir / "big.txt", dir / "in" / "big.txt");
+    }
     const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(mode == "flood" ? amount : 120);
-    while (std::chrono::steady_clock::now() < end && !(mode == "long-line" && after_seen)) std::this_thread::sleep_for(100ms);
+    while (std::chrono::steady_clock::now() < end && !(mode != "flood" && after_seen)) std::this_thread::sleep_for(100ms);
     ssc.stop(true, false);
+    std::filesystem::remove_all(dir);
   } catch (const std::exception& e) {
     std::cerr << "memory_bound: " << e.what() << '\n';
     return 1;
   }
   std::lock_guard lock(seen.m);
   std::cout << "peak_mib=" << peak_mib() << "\nrecords=" << seen.records << "\nbatches=" << seen.batches
-            << "\nmax_scheduling_delay_ms=" << seen.max_delay_ms << "\nsent_mib=" << (server.bytes_sent() >> 20)
+            << "\nmax_scheduling_delay_ms=" << seen.max_delay_ms << "\nmax_total_delay_ms=" << seen.max_total_ms << "\nsent_mib=" << (server.bytes_sent() >> 20)
             << "\nafter_seen=" << (after_seen ? 1 : 0) << "\nreceiver_errors=" << seen.input_errors << '\n';
   return 0;
 }

@@ -897,6 +897,43 @@ TEST_CASE("text_file_stream reads each file moved into the directory once") {
   REQUIRE(records_of(listener) == lines);
 }
 
+TEST_CASE("text_file_stream reads a file in splits at line boundaries, one partition each") {
+  // Empty lines, lines of every length up to 12, and a last line without a newline.
+  std::string text;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 40; ++i) {
+    expected.emplace_back(static_cast<std::size_t>(i % 13), static_cast<char>('a' + i % 26));
+    text += expected.back() + "\n";
+  }
+  expected.emplace_back("last, without a newline");
+  text += expected.back();
+  for (std::size_t split : {std::size_t(1), std::size_t(2), std::size_t(7), std::size_t(13), std::size_t(64),
+                            text.size() - 1, text.size(), text.size() + 5}) {
+    CAPTURE(split);
+    stream_test::temp_dir tmp;
+    auto ssc = ds::streaming_context(ds::conf()
+                                         .app_name("splits")
+                                         .master("local[2]")
+                                         .set("dstream.streaming.clock", "manual")
+                                         .set("dstream.text.split_bytes", std::to_string(split)),
+                                     1s);
+    guarded<std::pair<std::size_t, std::vector<std::string>>> seen;
+    ssc.text_file_stream(tmp.path().string()) | ds::foreach_rdd([&](ds::rdd<std::string>& r) {
+      auto lines = r | ds::collect();
+      seen.update([&](auto& v) {
+        v.first += r.num_partitions();
+        v.second.insert(v.second.end(), lines.begin(), lines.end());
+      });
+    });
+    ssc.start();
+    write_file(tmp.path() / "big.txt", text);
+    run_batch(ssc, 1000, 1000);
+    ssc.stop();
+    REQUIRE(seen.get().second == expected);
+    REQUIRE(seen.get().first == (text.size() + split - 1) / split);
+  }
+}
+
 TEST_CASE("text_file_stream on a directory that does not exist throws std::invalid_argument naming it") {
   auto ssc = manual_context();
   REQUIRE_THROWS_AS(ssc.text_file_stream("/nonexistent/dstream-test-dir"), std::invalid_argument);

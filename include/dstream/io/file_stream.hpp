@@ -1,10 +1,13 @@
 #pragma once
-// text_file_stream's input: new text files of a directory, one partition per file, one
-// record per line. Files present at start are not read; a checkpoint keeps which files
-// each batch read, so a recovered batch reads the same files again.
+// text_file_stream's input: new text files of a directory, one record per line. A file
+// is read in splits of `dstream.text.split_bytes` (32 MiB) at line boundaries, one
+// partition each, the splits read in parallel on the pool. Files present at start are not
+// read; a checkpoint keeps which files each batch read, so a recovered batch reads the
+// same files again.
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,14 +23,16 @@
 #include <vector>
 
 #include <dstream/batch/rdd.hpp>
+#include <dstream/batch/stage.hpp>
 #include <dstream/checkpoint/serialize.hpp>
+#include <dstream/detail/access.hpp>
 #include <dstream/runtime/time.hpp>
 #include <dstream/stream/input.hpp>
 #include <dstream/text/lines.hpp>
 
 namespace dstream::detail {
 
-/// New text files of a directory, one partition per file, one record per line.
+/// New text files of a directory, one partition per split of a file, one record per line.
 class file_input final : public input<std::string> {
  public:
   /// `max_line`: the longest line kept, in bytes (0: no bound).
@@ -45,6 +50,8 @@ class file_input final : public input<std::string> {
   void start(const input_env& env) override {
     std::lock_guard lock(m_);
     env_.emplace(env);
+    if (env.conf().get("dstream.text.split_bytes")) split_ = env.conf().get_count("dstream.text.split_bytes");
+    if (split_ == 0) split_ = std::uint64_t(32) << 20;
     if (restored_) return;  // after recovery, files not in the checkpoint are new
     for (auto& f : list()) seen_.insert(f);
   }
@@ -66,7 +73,7 @@ class file_input final : public input<std::string> {
     std::sort(fresh.begin(), fresh.end());
     partitions_of<std::string> parts;
     for (auto& name : fresh) {
-      auto lines = read(dir_ / name);
+      auto lines = read(dir_ / name, parts);
       if (!lines) {
         std::error_code ec;
         if (!std::filesystem::exists(dir_ / name, ec)) {
@@ -77,7 +84,6 @@ class file_input final : public input<std::string> {
         }
         continue;
       }
-      parts.push_back(std::move(*lines));
       std::lock_guard lock(m_);
       seen_.insert(name);
     }
@@ -137,8 +143,7 @@ class file_input final : public input<std::string> {
       files = it->second;
     }
     partitions_of<std::string> parts;
-    for (auto& name : files)
-      if (auto lines = read(dir_ / name)) parts.push_back(std::move(*lines));
+    for (auto& name : files) (void)read(dir_ / name, parts);
     return env_->context().make_rdd(std::move(parts));
   }
   void checkpointed(batch_time done) override {
@@ -166,37 +171,93 @@ class file_input final : public input<std::string> {
     return out;
   }
 
-  std::optional<std::vector<std::string>> read(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
-      std::error_code ec;
-      if (!std::filesystem::exists(p, ec)) return std::nullopt;  // the caller reports it
+  // Reads file `p` into `parts`, one partition per split, the splits in parallel on the
+  // pool. False when the file cannot be opened (reported, unless it is gone).
+  bool read(const std::filesystem::path& p, partitions_of<std::string>& parts) {
+    std::error_code ec;
+    const std::uint64_t size = std::filesystem::file_size(p, ec);
+    if (ec || !std::ifstream(p, std::ios::binary)) {
+      if (!std::filesystem::exists(p, ec)) return false;  // the caller reports it
       bool first;
       {
         std::lock_guard lock(m_);
         first = reported_.insert(p.string()).second;
       }
       if (first) report("cannot read " + p.string() + "; it will be tried again at the next batch");
-      return std::nullopt;
+      return false;
     }
-    std::vector<std::string> lines;
+    const std::uint64_t split = split_ ? split_ : std::uint64_t(32) << 20;
+    const std::size_t n = size == 0 ? 1 : static_cast<std::size_t>((size + split - 1) / split);
+    std::vector<std::vector<std::string>> lines(n);
+    std::vector<std::string> errors(n);
+    for_each_index(core_of(env_->context()), n, [&](std::size_t k) {
+      errors[k] = read_split(p, k * split, std::min<std::uint64_t>(size, (k + 1) * split), lines[k]);
+    });
+    for (auto& e : errors)
+      if (!e.empty()) {
+        report(e);
+        return false;
+      }
+    for (auto& l : lines) parts.push_back(std::move(l));
+    return true;
+  }
+
+  // The lines of `p` that start in [begin, end) (a line starts at 0 or after a '\n'); the
+  // last is read to its end, past `end` if need be. Returns an error message, or "".
+  std::string read_split(const std::filesystem::path& p, std::uint64_t begin, std::uint64_t end,
+                         std::vector<std::string>& lines) const {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) return "cannot open " + p.string();
+    std::vector<char> buf(64 * 1024);
+    std::uint64_t pos = 0;  // the file offset of buf[0] of the next read
+    if (begin > 0) {
+      // The line running at `begin` belongs to the split before: start after its '\n'.
+      pos = begin - 1;
+      in.seekg(static_cast<std::streamoff>(pos));
+      bool found = false;
+      while (!found && (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)) {
+        const auto got = static_cast<std::size_t>(in.gcount());
+        const void* nl = std::memchr(buf.data(), '\n', got);
+        if (!nl) {
+          pos += got;
+          continue;
+        }
+        found = true;
+        pos += static_cast<std::uint64_t>(static_cast<const char*>(nl) - buf.data()) + 1;
+      }
+      if (!found || pos >= end) return in.bad() ? "error while reading " + p.string() : std::string();
+      in.clear();
+      in.seekg(static_cast<std::streamoff>(pos));
+    }
+    const std::uint64_t first = pos;
     line_splitter splitter(max_line_);
     auto keep = [&](std::string&& line) { lines.push_back(std::move(line)); };
     auto too_long = [&](std::uint64_t bytes, std::uint64_t line) {
-      report(p.string() + ": line " + std::to_string(line) + " has " + std::to_string(bytes) +
+      const std::string where = first == 0 ? "line " + std::to_string(line)
+                                           : "line " + std::to_string(line) + " after byte " + std::to_string(first);
+      report(p.string() + ": " + where + " has " + std::to_string(bytes) +
              " bytes, more than dstream.text.max_line_bytes (" + std::to_string(max_line_) +
              "); it is skipped, the rest of the file is read");
     };
-    std::vector<char> buf(64 * 1024);
-    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
-      splitter.feed(buf.data(), buf.data() + in.gcount(), [] { return std::string(); }, keep, too_long);
+    auto fresh = [] { return std::string(); };
+    bool done = false;
+    while (!done && (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)) {
+      const auto got = static_cast<std::size_t>(in.gcount());
+      const char* from = buf.data();
+      const char* to = from + got;
+      // The split ends with the line holding byte end - 1: stop after the first '\n' there or later.
+      if (pos + got >= end) {
+        const std::size_t skip = end - 1 > pos ? static_cast<std::size_t>(end - 1 - pos) : 0;
+        if (const void* nl = std::memchr(from + skip, '\n', got - skip)) {
+          to = static_cast<const char*>(nl) + 1;
+          done = true;
+        }
+      }
+      splitter.feed(from, to, fresh, keep, too_long);
+      pos += got;
     }
     splitter.finish(keep, too_long);
-    if (in.bad()) {
-      report("error while reading " + p.string());
-      return std::nullopt;
-    }
-    return lines;
+    return in.bad() ? "error while reading " + p.string() : std::string();
   }
 
   void report(const std::string& what) const {
@@ -208,6 +269,7 @@ class file_input final : public input<std::string> {
 
   std::filesystem::path dir_;
   std::size_t max_line_;
+  std::uint64_t split_ = std::uint64_t(32) << 20;  // dstream.text.split_bytes
   mutable std::mutex m_;
   std::optional<input_env> env_;
   std::set<std::string> seen_;

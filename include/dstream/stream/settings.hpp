@@ -32,6 +32,7 @@ inline constexpr setting known_settings[] = {
     {"dstream.receiver.restart_delay", setting_kind::duration},
     {"dstream.receiver.wal.enable", setting_kind::boolean},
     {"dstream.text.max_line_bytes", setting_kind::count},
+    {"dstream.text.split_bytes", setting_kind::count},
     {"dstream.backpressure.enabled", setting_kind::boolean},
     {"dstream.backpressure.max_bytes", setting_kind::count},
     {"dstream.backpressure.initial_rate", setting_kind::rate},
