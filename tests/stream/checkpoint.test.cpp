@@ -513,6 +513,49 @@ TEST_CASE("get_or_create continues every kind of state exactly where the checkpo
   }
 }
 
+TEST_CASE("batches generated after the last checkpoint run again at their times with the same files",
+          "[checkpoint]") {
+  temp_dir tmp;
+  file_feed files(tmp.path());
+  const fs::path ckpt = tmp.path() / "ckpt";
+  using lines_by_time = std::map<std::int64_t, std::vector<std::string>>;
+  guarded<lines_by_time> out;
+  // Checkpoints every 3 batches: after batch 3, batches 4 and 5 are only recorded as generated.
+  auto factory = [&] {
+    ds::streaming_context ssc(manual_conf("3000ms"), 1s);
+    ssc.checkpoint(ckpt.string());
+    ssc.text_file_stream(files.incoming().string()) | ds::foreach_rdd([&](ds::rdd<std::string>& r, ds::batch_time t) {
+      auto v = r | ds::collect();
+      std::sort(v.begin(), v.end());
+      out.update([&](lines_by_time& m) { m[t.milliseconds()] = v; });
+    });
+    return ssc;
+  };
+  auto file_of = [](int batch) { return "f" + std::to_string(batch); };
+  {
+    auto ssc = ds::streaming_context::get_or_create(ckpt.string(), factory);
+    ssc.start();
+    for (int i = 1; i <= 5; ++i) {
+      files.move_in(file_of(i), file_of(i) + "\n");
+      run_until(ssc, i * 1000);
+    }
+    ssc.stop(true, false);  // as a crash: no checkpoint after batch 5
+  }
+  REQUIRE(checkpoint_times(ckpt).back() == 3000);
+  out.update([](lines_by_time& m) { m.clear(); });
+  {
+    auto ssc = ds::streaming_context::get_or_create(ckpt.string(), factory);
+    REQUIRE(ssc.recovered());
+    ssc.start();
+    run_until(ssc, 5000);
+    files.move_in(file_of(6), file_of(6) + "\n");
+    run_until(ssc, 6000);
+    ssc.stop();
+  }
+  // Each file in its own batch, as before the restart: never two batches' files in one.
+  REQUIRE(out.get() == lines_by_time{{4000, {"f4"}}, {5000, {"f5"}}, {6000, {"f6"}}});
+}
+
 TEST_CASE("a corrupt newest checkpoint is reported by path and the previous one is used", "[checkpoint]") {
   recovery_setup setup;
   auto& [tmp, files, ckpt, out] = setup;

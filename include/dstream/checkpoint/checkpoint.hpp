@@ -4,6 +4,10 @@
 // directory either is complete or does not exist. The file carries a format version and
 // a checksum; the newest checkpoint that reads back whole wins, and the last three are
 // kept. A corrupt or truncated one is reported with its path and skipped.
+//
+// Between checkpoints, `<dir>/generated` (same format, no states) is rewritten as each
+// batch is generated: the batches generated since the newest checkpoint and what each
+// input gave them, so that a recovery runs them again at the same times with the same input.
 
 #include <algorithm>
 #include <cstdint>
@@ -173,6 +177,33 @@ inline void write_checkpoint(const std::filesystem::path& dir, const checkpoint_
   }
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   for (std::size_t i = checkpoints_kept; i < all.size(); ++i) fs::remove_all(all[i].second, ec);
+}
+
+/// Replaces `<dir>/generated` with `d` atomically (written aside, flushed, renamed).
+inline void write_generated(const std::filesystem::path& dir, const checkpoint_data& d) {
+  const std::filesystem::path tmp = dir / (".tmp-checkpoint-generated-" + std::to_string(::getpid()));
+  write_file_durably(tmp, encode_checkpoint(d));
+  std::error_code ec;
+  std::filesystem::rename(tmp, dir / "generated", ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error("cannot rename " + tmp.string() + " to " + (dir / "generated").string());
+  }
+}
+
+/// `<dir>/generated`, or nullopt when there is none; throws naming it when it is corrupt.
+inline std::optional<checkpoint_data> read_generated(const std::filesystem::path& dir) {
+  const std::filesystem::path file = dir / "generated";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  try {
+    return decode_checkpoint(ss.str());
+  } catch (const std::exception& e) {
+    throw std::runtime_error("dstream: " + file.string() + " (the batches generated since the last checkpoint) is " +
+                             "unusable: " + e.what() + "; move it aside to recover from the checkpoint alone");
+  }
 }
 
 /// Removes what writers that died left under `dir`: temporary checkpoint directories and

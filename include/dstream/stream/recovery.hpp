@@ -94,7 +94,7 @@ class checkpointer {
   /// Writes the checkpoint after batch `t`: `pending` are the batches generated and not
   /// yet run, which a recovery runs again.
   void write(batch_time t, batch_time zero, duration batch, const std::vector<batch_time>& pending, const nodes& all,
-             const inputs& ins) const {
+             const inputs& ins) {
     checkpoint_data d;
     d.time_ms = t.milliseconds();
     d.zero_ms = zero.milliseconds();
@@ -110,7 +110,45 @@ class checkpointer {
     }
     for (std::size_t i = 0; i < ins.size(); ++i) d.positions[input_key(i)] = ins[i]->save_position(t);
     write_checkpoint(dir_, d);
+    last_ = t;
+    std::erase_if(since_, [&](batch_time g) { return g <= t; });
     for (auto* in : ins) in->checkpointed(t);
+  }
+
+  /// Batch `t` was generated: records it, with every batch generated since the last
+  /// checkpoint and what the inputs gave them, so that a recovery runs them again with
+  /// the same input (and an output can recognise a batch it has written). On failure,
+  /// the warning for the batch (also logged).
+  std::optional<std::string> write_generated(batch_time t, batch_time zero, duration batch, const inputs& ins) {
+    if (!enabled()) return std::nullopt;
+    since_.push_back(t);
+    try {
+      checkpoint_data d;
+      d.time_ms = last_.milliseconds();
+      d.zero_ms = zero.milliseconds();
+      d.batch_ms = batch.count();
+      for (auto p : since_) d.pending_ms.push_back(p.milliseconds());
+      for (std::size_t i = 0; i < ins.size(); ++i) d.positions[input_key(i)] = ins[i]->save_position(last_);
+      ::dstream::detail::write_generated(dir_, d);
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      std::string m = "batch " + t.to_string() + " was not recorded as generated (" + e.what() +
+                      "); after a crash before the next checkpoint its input would be read again in a new batch";
+      std::cerr << "dstream: " << m << '\n';
+      return m;
+    }
+  }
+
+  /// After loading the recovered checkpoint: when batches were generated after it, they
+  /// run again first, with what the inputs gave them then.
+  void add_generated() {
+    if (!recovery_) return;
+    last_ = batch_time(recovery_->time_ms);
+    auto g = read_generated(dir_);
+    if (!g || g->time_ms != recovery_->time_ms || g->zero_ms != recovery_->zero_ms || g->batch_ms != recovery_->batch_ms)
+      return;  // written for another checkpoint: that one's pending list stands
+    recovery_->pending_ms = g->pending_ms;
+    recovery_->positions = g->positions;
   }
 
   /// Puts the recovered state and positions back, before the inputs start.
@@ -170,6 +208,8 @@ class checkpointer {
 
   std::string dir_;
   duration interval_{1};
+  batch_time last_{0};             // the newest checkpoint written
+  std::vector<batch_time> since_;  // batches generated after it
   std::optional<checkpoint_data> recovery_;
 };
 

@@ -128,6 +128,7 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
     for (auto& in : inputs_) roots.push_back(in.node);
     all_nodes_ = plan_graph(roots, remember_);
     ckpt_.prepare(ctx_.conf(), batch_, all_nodes_);
+    ckpt_.add_generated();
     const auto& recovery = ckpt_.recovery();
     std::int64_t now = clock_->now_ms();
     std::int64_t b = batch_.count();
@@ -310,6 +311,7 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
         info.input_errors = std::move(problems_);
         problems_.clear();
       }
+      if (auto m = ckpt_.write_generated(t, zero_, batch_, hooks())) info.warnings.push_back(std::move(*m));
       // Posted before the batch is queued: the executor may start it at once, and
       // listeners must see it submitted before started.
       bus_.post(&streaming_listener::on_batch_submitted, info);
