@@ -25,6 +25,7 @@
 
 #include <dstream/dstream.hpp>
 #include <dstream/sql.hpp>
+#include <dstream/ui.hpp>
 
 #include "example_support.hpp"
 
@@ -66,12 +67,13 @@ int main(int argc, char** argv) {
   const double seconds = args.run_seconds();  // 0: until a signal
   const std::string host(args.positional()[0]);
   const int port = args.port(args.positional()[1]);
-  example::stop_on_signals();
 
   try {
     if (db.rfind("sqlite://", 0) == 0) create_table(db);
     auto ssc = ds::streaming_context::get_or_create(checkpoint, [&] {
-      ds::streaming_context s(ds::conf().app_name("SqlWordCount").master("local[2]"), 1s);
+      ds::streaming_context s(ds::conf().app_name("SqlWordCount").master("local[2]")
+                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 1s);  // Ctrl-C: stop gracefully
       s.checkpoint(checkpoint);
       auto running_counts = s.socket_text_stream(host, port)
           | ds::flat_map([](const std::string& line) { return ds::split(line, ' '); })
@@ -86,6 +88,7 @@ int main(int argc, char** argv) {
     if (ssc.recovered()) std::cerr << "sql_word_count: recovered from " << checkpoint << '\n';
     std::cerr << "sql_word_count: writing to " << db << '\n';
     ssc.start();
+    std::cerr << "sql_word_count: status page at " << ssc.ui_url() << '\n';
     example::run_until_stopped(ssc, seconds);
   } catch (const std::exception& e) {
     std::cerr << "sql_word_count: " << e.what() << '\n';
