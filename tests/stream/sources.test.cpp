@@ -725,16 +725,15 @@ std::vector<std::string> numbers(int n) {
   return v;
 }
 
-}  // namespace
-
-TEST_CASE("dstream.receiver.max_pending makes store() wait until a batch takes the records") {
-  auto ssc = ds::streaming_context(bounded_conf("100").set("dstream.streaming.clock", "manual"), 1s);
+/// On the manual clock with a bound of room for 100 of `store_numbers`' records: before
+/// any batch the receiver is held at the bound, and each batch makes room for exactly as
+/// many records as it took.
+void expect_held_at_100(ds::conf conf) {
+  auto ssc = ds::streaming_context(conf.set("dstream.streaming.clock", "manual"), 1s);
   std::atomic<int> stored{0};
   guarded<collected> out;
   collect_numbers(ssc, 1000, stored, out);
   ssc.start();
-  // No batch has run: the receiver is held at the bound, and each batch makes room for
-  // exactly as many records as it took.
   REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 100; }));
   run_batch(ssc, 1000, 1000);
   REQUIRE(out.get().lines == numbers(100));
@@ -743,6 +742,12 @@ TEST_CASE("dstream.receiver.max_pending makes store() wait until a batch takes t
   REQUIRE(out.get().lines == numbers(200));
   REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 300; }));
   ssc.stop();  // the waiting receiver is let through and then sees the stop
+}
+
+}  // namespace
+
+TEST_CASE("dstream.receiver.max_pending makes store() wait until a batch takes the records") {
+  expect_held_at_100(bounded_conf("100"));
 }
 
 TEST_CASE("a graceful stop lets a receiver waiting for room through and processes what it stored") {
@@ -760,27 +765,11 @@ TEST_CASE("a graceful stop lets a receiver waiting for room through and processe
 }
 
 TEST_CASE("dstream.backpressure.max_bytes bounds the bytes held until their batch completed") {
-  // Each record ("0" … "999", held inline) counts as one std::string: room for 100.
+  // Each record ("0" … "999", held inline) counts as one std::string: room for 100,
+  // freed when the batch that took them completed.
   const std::size_t each = ds::detail::record_bytes(std::string("0"));
-  auto conf = ds::conf()
-                  .app_name("sources")
-                  .master("local[2]")
-                  .set("dstream.streaming.clock", "manual")
-                  .set("dstream.backpressure.max_bytes", std::to_string(100 * each));
-  auto ssc = ds::streaming_context(conf, 1s);
-  std::atomic<int> stored{0};
-  guarded<collected> out;
-  collect_numbers(ssc, 1000, stored, out);
-  ssc.start();
-  // Held at the bound before any batch; each completed batch frees exactly what it took.
-  REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 100; }));
-  run_batch(ssc, 1000, 1000);
-  REQUIRE(out.get().lines == numbers(100));
-  REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 200; }));
-  run_batch(ssc, 1000, 2000);
-  REQUIRE(out.get().lines == numbers(200));
-  REQUIRE(stream_test::eventually(10s, [&] { return stored.load() == 300; }));
-  ssc.stop();  // the waiting receiver is let through and then sees the stop
+  expect_held_at_100(
+      ds::conf().app_name("sources").master("local[2]").set("dstream.backpressure.max_bytes", std::to_string(100 * each)));
 }
 
 TEST_CASE("dstream.backpressure.enabled=false lifts the byte bound") {
