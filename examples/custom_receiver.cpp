@@ -21,7 +21,6 @@
 #include <utility>
 
 #include <dstream/dstream.hpp>
-#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -77,7 +76,7 @@ int main(int argc, char** argv) {
 
   try {
     ds::streaming_context ssc(ds::conf().app_name("CustomReceiver").master("local[2]")
-                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.ui.enabled", "true")  // the page: examples/status_page.cpp, linked in
                                         .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 1s);  // Ctrl-C: stop gracefully
     // The receiver's type is yours: the stream's element type comes from its base.
     ds::dstream<std::string> readings = ssc.receiver_stream(std::make_unique<sensor_receiver>(rate));

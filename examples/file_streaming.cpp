@@ -18,7 +18,6 @@
 #include <utility>
 
 #include <dstream/dstream.hpp>
-#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -40,7 +39,7 @@ int main(int argc, char** argv) {
 
   try {
     ds::streaming_context ssc(ds::conf().app_name("TestDStream").master("local[2]")
-                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.ui.enabled", "true")  // the page: examples/status_page.cpp, linked in
                                         .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), batch);  // Ctrl-C: stop gracefully
 
     ds::dstream<std::string> lines = ssc.text_file_stream(directory);

@@ -20,7 +20,6 @@
 #include <sys/socket.h>
 
 #include <dstream/dstream.hpp>
-#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -47,7 +46,7 @@ int main(int argc, char** argv) {
   try {
     // local[2]: the receiver reads on a thread of its own, the batches run on the pool.
     ds::streaming_context ssc(ds::conf().app_name("NetworkWordCount").master("local[2]")
-                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.ui.enabled", "true")  // the page: examples/status_page.cpp, linked in
                                         .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 1s);  // Ctrl-C: stop gracefully
     ds::dstream<std::string> lines = ssc.socket_text_stream(host, port);
 

@@ -19,7 +19,6 @@
 #include <vector>
 
 #include <dstream/dstream.hpp>
-#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -36,7 +35,7 @@ int main(int argc, char** argv) {
 
   try {
     ds::streaming_context ssc(ds::conf().app_name("PythonStreamingQueueStream").master("local[2]")
-                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.ui.enabled", "true")  // the page: examples/status_page.cpp, linked in
                                         .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 2s);  // Ctrl-C: stop gracefully
 
     ds::rdd_queue<int> rdd_queue;

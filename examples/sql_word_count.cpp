@@ -25,7 +25,6 @@
 
 #include <dstream/dstream.hpp>
 #include <dstream/sql.hpp>
-#include <dstream/ui.hpp>
 
 #include "example_support.hpp"
 
@@ -72,7 +71,7 @@ int main(int argc, char** argv) {
     if (db.rfind("sqlite://", 0) == 0) create_table(db);
     auto ssc = ds::streaming_context::get_or_create(checkpoint, [&] {
       ds::streaming_context s(ds::conf().app_name("SqlWordCount").master("local[2]")
-                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.ui.enabled", "true")  // the page: examples/status_page.cpp, linked in
                                         .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 1s);  // Ctrl-C: stop gracefully
       s.checkpoint(checkpoint);
       auto running_counts = s.socket_text_stream(host, port)

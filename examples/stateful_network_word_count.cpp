@@ -21,7 +21,6 @@
 #include <vector>
 
 #include <dstream/dstream.hpp>
-#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -52,7 +51,7 @@ int main(int argc, char** argv) {
   try {
     auto ssc = ds::streaming_context::get_or_create(checkpoint, [&] {
       ds::streaming_context s(ds::conf().app_name("StatefulNetworkWordCount").master("local[2]")
-                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.ui.enabled", "true")  // the page: examples/status_page.cpp, linked in
                                         .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 1s);  // Ctrl-C: stop gracefully
       s.checkpoint(checkpoint);
       auto initial = s.context().parallelize(std::vector<std::pair<std::string, int>>{{"hello", 1}, {"world", 1}});

@@ -17,7 +17,6 @@
 #include <utility>
 
 #include <dstream/dstream.hpp>
-#include <dstream/ui.hpp>  // the status page (dstream.ui.enabled)
 
 #include "example_support.hpp"
 
@@ -36,7 +35,7 @@ int main(int argc, char** argv) {
 
   try {
     ds::streaming_context ssc(ds::conf().app_name("WindowedNetworkWordCount").master("local[2]")
-                                        .set("dstream.ui.enabled", "true")
+                                        .set("dstream.ui.enabled", "true")  // the page: examples/status_page.cpp, linked in
                                         .set("dstream.streaming.stop_gracefully_on_shutdown", "true"), 10s);  // Ctrl-C: stop gracefully
     ssc.checkpoint(checkpoint);
     auto counts = ssc.socket_text_stream(std::string(args.positional()[0]), port)
