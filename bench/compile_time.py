@@ -2,7 +2,8 @@
 """Compile time and peak memory (the compiler's maximum resident set) of dstream programs
 beside the same jobs written without the library, at -O2 with g++ (or $CXX):
 `<dstream/dstream.hpp>` with an empty main, examples/quick_start.cpp,
-examples/network_word_count.cpp and bench/compile/twelve_pipelines.cpp.
+examples/network_word_count.cpp, bench/compile/twelve_pipelines.cpp and
+examples/status_page.cpp (the status page, compiled once for a program).
 
 Usage: bench/compile_time.py [REPEATS=1]   (run from anywhere; prints a Markdown table)"""
 import os
@@ -57,11 +58,13 @@ with tempfile.TemporaryDirectory() as tmp:
         ("network_word_count", root / "examples/network_word_count.cpp",
          root / "bench/compile/network_word_count_plain.cpp"),
         ("12 pipelines", root / "bench/compile/twelve_pipelines.cpp", root / "bench/compile/twelve_pipelines_plain.cpp"),
+        ("examples/status_page.cpp (<dstream/ui.hpp>, Beast; once a program)", root / "examples/status_page.cpp", None),
     ]
     print(f"{cxx} -O2, best of {repeats} (wall time); MB: the compiler's peak resident memory\n")
     print("| program | dstream: wall s (cpu s), MB | without the library: wall s (cpu s), MB |")
     print("|---|---|---|")
     for name, lib, plain in rows:
         a = measure(lib)
-        b = measure(plain)
-        print(f"| {name} | {a[0]:.1f} ({a[1]:.1f}), {a[2]:.0f} | {b[0]:.1f} ({b[1]:.1f}), {b[2]:.0f} |", flush=True)
+        b = measure(plain) if plain else None
+        other = f"{b[0]:.1f} ({b[1]:.1f}), {b[2]:.0f}" if b else ""
+        print(f"| {name} | {a[0]:.1f} ({a[1]:.1f}), {a[2]:.0f} | {other} |", flush=True)

@@ -251,32 +251,49 @@ class map_with_state_t : public detail::op_base {
   auto apply(const dstream<E>& s) const {
     static_assert(detail::is_pair_v<E>,
                   "ds::map_with_state(spec): the elements must be std::pair<K, V>; the element type is named below");
-    using K = typename E::first_type;
-    using V = typename E::second_type;
-    using S = typename state_type<K, V>::type;
-    static_assert(!std::is_void_v<S>,
-                  "ds::map_with_state(spec): cannot tell the state type; declare the function's last parameter as "
-                  "ds::keyed_state<S>& (not auto&), or give the spec an initial_state rdd");
+    if constexpr (!detail::pair_like<E>) {
+      return detail::failed_pipeline{};  // only the message above is reported
+    } else {
+      using S = typename state_type<typename E::first_type, typename E::second_type>::type;
+      static_assert(!std::is_void_v<S>,
+                    "ds::map_with_state(spec): cannot tell the state type; declare the function's last parameter as "
+                    "ds::keyed_state<S>& (not auto&), or give the spec an initial_state rdd");
+      if constexpr (std::is_void_v<S>) {
+        return detail::failed_pipeline{};
+      } else {
+        return build<typename E::first_type, typename E::second_type, S>(s);
+      }
+    }
+  }
+
+ private:
+  template <class K, class V, class S, class E>
+  auto build(const dstream<E>& s) const {
     constexpr bool timed = std::is_invocable_v<const F&, batch_time, const K&, std::optional<V>, keyed_state<S>&>;
     constexpr bool plain = std::is_invocable_v<const F&, const K&, std::optional<V>, keyed_state<S>&>;
     static_assert(timed || plain,
                   "ds::map_with_state(spec): the function must be callable as f(ds::batch_time, const K&, "
-                  "std::optional<V>, ds::keyed_state<S>&) or f(const K&, std::optional<V>, ds::keyed_state<S>&)");
-    using R = typename std::conditional_t<timed, std::invoke_result<const F&, batch_time, const K&, std::optional<V>, keyed_state<S>&>,
-                                          std::invoke_result<const F&, const K&, std::optional<V>, keyed_state<S>&>>::type;
-    using O = typename detail::optional_value<std::remove_cvref_t<R>>::type;
-    constexpr bool optional = timed && !std::is_void_v<O>;
-    using U = std::conditional_t<optional, O, std::remove_cvref_t<R>>;
-    detail::owner_of(s).check_building("ds::map_with_state");
-    std::size_t n = spec_.partitions() ? spec_.partitions() : detail::owner_of(s).context().default_parallelism();
-    std::optional<rdd<std::pair<K, S>>> init;
-    if constexpr (!std::is_same_v<Init, std::nullptr_t>) init = detail::as_rdd(spec_.initial());
-    using M = detail::map_with_state_node<K, V, S, U, F, timed, optional>;
-    auto m = std::make_shared<M>(detail::node_of(s), spec_.function(), n, std::move(init), spec_.idle_timeout());
-    return map_with_state_stream<U, K, S, M>(std::move(m));
+                  "std::optional<V>, ds::keyed_state<S>&) or f(const K&, std::optional<V>, ds::keyed_state<S>&), "
+                  "for the K, V and S named below");
+    if constexpr (!(timed || plain)) {
+      return detail::failed_pipeline{};
+    } else {
+      using R = typename std::conditional_t<timed,
+                                            std::invoke_result<const F&, batch_time, const K&, std::optional<V>, keyed_state<S>&>,
+                                            std::invoke_result<const F&, const K&, std::optional<V>, keyed_state<S>&>>::type;
+      using O = typename detail::optional_value<std::remove_cvref_t<R>>::type;
+      constexpr bool optional = timed && !std::is_void_v<O>;
+      using U = std::conditional_t<optional, O, std::remove_cvref_t<R>>;
+      detail::owner_of(s).check_building("ds::map_with_state");
+      std::size_t n = spec_.partitions() ? spec_.partitions() : detail::owner_of(s).context().default_parallelism();
+      std::optional<rdd<std::pair<K, S>>> init;
+      if constexpr (!std::is_same_v<Init, std::nullptr_t>) init = detail::as_rdd(spec_.initial());
+      using M = detail::map_with_state_node<K, V, S, U, F, timed, optional>;
+      auto m = std::make_shared<M>(detail::node_of(s), spec_.function(), n, std::move(init), spec_.idle_timeout());
+      return map_with_state_stream<U, K, S, M>(std::move(m));
+    }
   }
 
- private:
   template <class K, class V>
   struct state_type {
     using type = typename detail::mapping_state_type<F>::type;

@@ -1,0 +1,22 @@
+// map_with_state needs key-value pairs; here the stream holds strings.
+// expected-error: ds::map_with_state(spec): the elements must be std::pair<K, V>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <dstream/io/outputs.hpp>
+#include <dstream/io/queue_stream.hpp>
+#include <dstream/stream/state.hpp>
+#include <dstream/streaming_context.hpp>
+
+namespace ds = dstream;
+
+int main() {
+  ds::streaming_context ssc{ds::conf().master("local[1]"), std::chrono::seconds(1)};
+  ds::rdd_queue<std::string> q;
+  auto s = ssc.queue_stream(q);
+  s | ds::map_with_state(ds::state_spec([](const std::string& k, std::optional<int> v, ds::keyed_state<int>& st) { return k; }))
+    | ds::pprint();
+}
