@@ -29,20 +29,13 @@
 
 #include <dstream/batch/rdd.hpp>
 #include <dstream/checkpoint/serialize.hpp>
+#include <dstream/kafka/buffers.hpp>
 #include <dstream/kafka/record.hpp>
 #include <dstream/runtime/listener.hpp>
 #include <dstream/runtime/time.hpp>
 #include <dstream/stream/input.hpp>
 
 namespace dstream::kafka::detail {
-
-/// The records [from, until) of one partition of a topic.
-struct offset_range {
-  std::string topic;
-  std::int32_t partition = 0;
-  std::int64_t from = 0;
-  std::int64_t until = 0;
-};
 
 class direct_input final : public input<record> {
  public:
@@ -137,7 +130,7 @@ class direct_input final : public input<record> {
     for (auto& r : ranges) {
       auto& p = parts_[{r.topic, r.partition}];
       drop_before_next(p);
-      auto store = std::make_shared<storage>();
+      auto store = std::make_shared<batch_storage>();
       store->topic = r.topic;
       std::size_t bytes = 0, n = 0;
       for (auto* m : p.buf) {
@@ -255,50 +248,10 @@ class direct_input final : public input<record> {
  private:
   using range_row = std::tuple<std::string, std::int32_t, std::int64_t, std::int64_t>;
 
-  // The bytes of one rdd partition: records view `bytes`.
-  struct storage {
-    std::string topic;
-    std::string bytes;
-    std::vector<record> records;
-    struct span {
-      std::size_t at, key, value;
-    };
-    std::vector<span> spans;
-    void fix_views() {
-      const std::string_view all(bytes);
-      for (std::size_t i = 0; i < records.size(); ++i) {
-        records[i].topic = topic;
-        records[i].key = all.substr(spans[i].at, spans[i].key);
-        records[i].value = all.substr(spans[i].at + spans[i].key, spans[i].value);
-      }
-      spans.clear();
-      spans.shrink_to_fit();
-    }
-  };
-
-  struct part {
-    std::deque<rd_kafka_message_t*> buf;
-    std::size_t bytes = 0;
-    std::int64_t next = -1;  // where the next batch starts; -1 until known
-    std::int64_t seen = -1;  // one past the newest offset fetched
-    bool assigned = false;
-    bool paused = false;
-  };
-
   std::size_t max_per_batch() const {
     if (max_rate_ <= 0 || !env_) return static_cast<std::size_t>(-1);
     const double n = max_rate_ * static_cast<double>(env_->batch_duration().count()) / 1000.0;
     return std::max<std::size_t>(1, static_cast<std::size_t>(n));
-  }
-
-  // Records below where the next batch starts were taken already (fetched again after a
-  // reconnect or a seek): never twice.
-  static void drop_before_next(part& p) {
-    while (p.next >= 0 && !p.buf.empty() && p.buf.front()->offset < p.next) {
-      p.bytes -= p.buf.front()->key_len + p.buf.front()->len;
-      rd_kafka_message_destroy(p.buf.front());
-      p.buf.pop_front();
-    }
   }
 
   void poll_loop() {
@@ -471,7 +424,7 @@ class direct_input final : public input<record> {
   bool quit_ = false;
   bool failed_ = false;
   batch_time completed_{0};
-  std::map<std::pair<std::string, std::int32_t>, part> parts_;
+  std::map<std::pair<std::string, std::int32_t>, part_buffer> parts_;
   std::map<batch_time, std::vector<offset_range>> allocated_;
   std::map<batch_time, std::vector<offset_range>> replay_;
   std::set<std::string> reported_;
