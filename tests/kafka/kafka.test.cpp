@@ -5,7 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -98,8 +100,11 @@ struct seen_record {
 
 using seen_log = stream_test::guarded<std::vector<seen_record>>;
 
-void record_into(ds::dstream<ds::kafka::record> s, seen_log& log) {
-  s | ds::foreach_rdd([&log](ds::rdd<ds::kafka::owned_record>& r) {
+/// Records every batch into `log`, after `before(rdd)` (which may throw to fail the batch).
+void record_into(ds::dstream<ds::kafka::record> s, seen_log& log,
+                 std::function<void(const ds::rdd<ds::kafka::owned_record>&)> before = {}) {
+  s | ds::foreach_rdd([&log, before](ds::rdd<ds::kafka::owned_record>& r) {
+    if (before) before(r);
     std::vector<seen_record> batch;
     for (std::size_t i = 0; i < r.num_partitions(); ++i) {
       std::set<std::int32_t> holds;
@@ -301,4 +306,58 @@ TEST_CASE("direct_stream: a broker down and up mid-stream loses and repeats noth
   ssc.stop();
   REQUIRE(seen.any("127.0.0.1:"));  // the brokers that went down are named
   check_exactly(log.get(), 0, 4000, 4);
+}
+
+TEST_CASE("direct_stream: a batch that failed runs again after a restart with the same offset ranges", "[kafka]") {
+  mock_cluster mc;
+  mc.create_topic("retry", 4);
+  stream_test::temp_dir tmp;
+  const std::string ckpt = (tmp.path() / "ckpt").string();
+  seen_log log;
+  std::atomic<bool> fail{false};
+  std::atomic<std::size_t> failed_with{0};
+  auto factory = [&] {
+    auto ssc = ds::streaming_context(manual_conf(), 1s);
+    ssc.checkpoint(ckpt);
+    auto s = ds::kafka::direct_stream(ssc, consumer_props(mc, "g5"), {"retry"});
+    // The first non-empty batch after `fail` is set throws before anything is recorded.
+    record_into(s, log, [&](const ds::rdd<ds::kafka::owned_record>& r) {
+      if (r.size() > 0 && fail.exchange(false)) {
+        failed_with = r.size();
+        throw std::runtime_error("the sink is down");
+      }
+    });
+    return ssc;
+  };
+  mc.produce("retry", keyed(0, 1000, 4));
+  std::int64_t t = 0;
+  {
+    auto ssc = ds::streaming_context::get_or_create(ckpt, factory);
+    ssc.start();
+    t = run_until(ssc, 0, log, 1000);
+    fail = true;
+    mc.produce("retry", keyed(1000, 2000, 4));
+    for (int i = 0; i < 100 && failed_with == 0; ++i) {
+      t += 1000;
+      stream_test::run_batch(ssc, 1000, t);
+      std::this_thread::sleep_for(50ms);
+    }
+    REQUIRE(failed_with > 0);
+    REQUIRE_THROWS_WITH(ssc.await_termination_or_timeout(1s), Contains("the sink is down"));
+    ssc.stop(true, false);
+  }
+  const std::size_t before = log.get().size();
+  REQUIRE(before < 2000);
+  {
+    auto ssc = ds::streaming_context::get_or_create(ckpt, factory);
+    REQUIRE(ssc.recovered());
+    ssc.start();
+    ssc.test_clock()->set_time(t);
+    // The failed batch runs again first, with exactly the records it had.
+    REQUIRE(ssc.wait_for_batch(ds::batch_time(t), 30s));
+    REQUIRE(log.get().size() == before + failed_with);
+    run_until(ssc, t, log, 2000);
+    ssc.stop(true, false);
+  }
+  check_exactly(log.get(), 0, 2000, 4);
 }
