@@ -64,7 +64,12 @@ class conf_handle {
  public:
   /// `who` names the caller in errors (`ds::kafka::direct_stream`).
   conf_handle(std::string who, const config& props) : who_(std::move(who)), c_(rd_kafka_conf_new()) {
-    for (const auto& [k, v] : props) set(k, v);
+    try {
+      for (const auto& [k, v] : props) set(k, v);
+    } catch (...) {
+      rd_kafka_conf_destroy(c_);  // no destructor runs for a constructor that throws
+      throw;
+    }
   }
   ~conf_handle() {
     if (c_) rd_kafka_conf_destroy(c_);
