@@ -160,6 +160,7 @@ class send_t : public ::dstream::detail::op_base {
       static_assert(std::is_invocable_v<const KeyFn&, const T&>,
                     "ds::kafka::send(conf, topic, key_fn): key_fn must be callable with a const T& of the stream");
     ::dstream::detail::register_output(s, "kafka::send", [p = p_, key = key_](rdd<T>& r, batch_time t) {
+      (void)key;  // unused without a key function
       p->send_batch(
           [&](auto emit) {
             for (std::size_t i = 0; i < r.num_partitions(); ++i)
