@@ -361,3 +361,18 @@ TEST_CASE("direct_stream: a batch that failed runs again after a restart with th
   }
   check_exactly(log.get(), 0, 2000, 4);
 }
+
+TEST_CASE("direct_stream: an unknown topic is reported by name", "[kafka]") {
+  mock_cluster mc;
+  // The mock cluster would create the topic on first use: have it answer as a broker
+  // without auto-creation does.
+  rd_kafka_mock_topic_set_error(mc.get(), "no-such-topic", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  auto ssc = ds::streaming_context(manual_conf(), 1s);
+  problems seen;
+  ssc.add_listener(seen);
+  seen_log log;
+  record_into(ds::kafka::direct_stream(ssc, consumer_props(mc, "g6"), {"no-such-topic"}), log);
+  ssc.start();
+  REQUIRE(stream_test::eventually(20s, [&] { return seen.any("no-such-topic"); }));
+  ssc.stop();
+}
