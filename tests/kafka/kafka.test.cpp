@@ -376,3 +376,27 @@ TEST_CASE("direct_stream: an unknown topic is reported by name", "[kafka]") {
   REQUIRE(stream_test::eventually(20s, [&] { return seen.any("no-such-topic"); }));
   ssc.stop();
 }
+
+TEST_CASE("direct_stream: dstream.kafka.max_rate_per_partition caps what a batch takes of each partition", "[kafka]") {
+  mock_cluster mc;
+  mc.create_topic("capped", 4);
+  mc.produce("capped", keyed(0, 2000, 4));
+  stream_test::guarded<std::vector<std::map<std::int32_t, int>>> batches;  // records per partition, per batch
+  auto ssc = ds::streaming_context(manual_conf().set("dstream.kafka.max_rate_per_partition", "100"), 1s);
+  seen_log log;
+  auto s = ds::kafka::direct_stream(ssc, consumer_props(mc, "g7"), {"capped"});
+  record_into(s, log, [&](const ds::rdd<ds::kafka::owned_record>& r) {
+    std::map<std::int32_t, int> per;
+    for (std::size_t i = 0; i < r.num_partitions(); ++i)
+      for (auto& x : r.partition(i)) ++per[x.partition];
+    if (!per.empty()) batches.update([&](auto& v) { v.push_back(per); });
+  });
+  ssc.start();
+  run_until(ssc, 0, log, 2000);
+  ssc.stop();
+  check_exactly(log.get(), 0, 2000, 4);
+  const auto got = batches.get();
+  REQUIRE(got.size() >= 5);  // 500 records a partition, at most 100 a batch
+  for (auto& per : got)
+    for (auto& [p, n] : per) REQUIRE(n <= 100);
+}
