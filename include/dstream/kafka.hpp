@@ -11,9 +11,11 @@
 // with `get_or_create` resumes exactly after the last completed batch and a batch cut
 // short by a crash runs again with the same records. Processes with the same `group.id`
 // split the topics' partitions between them; a partition assigned later starts from the
-// group's committed offset. Problems (an unreachable broker, an unknown topic) go to the
-// log and to listeners (`on_receiver_error`, and the batch's `input_errors`), naming the
-// broker or topic; the consumer keeps trying and nothing is lost.
+// group's committed offset. After each rebalance, listeners get `on_receiver_started` with
+// the partitions now assigned at the end of the name (`... [partitions: t-0 t-1]`).
+// Problems (an unreachable broker, an unknown topic) go to the log and to listeners
+// (`on_receiver_error`, and the batch's `input_errors`), naming the broker or topic; the
+// consumer keeps trying and nothing is lost.
 // Settings: `dstream.kafka.max_rate_per_partition` (records per second and partition a
 // batch takes at most); `dstream.backpressure.max_bytes` bounds the bytes fetched ahead.
 //

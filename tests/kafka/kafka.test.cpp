@@ -154,6 +154,9 @@ struct problems : ds::streaming_listener {
       for (auto& [id, why] : b.output_failures) v.push_back(why);
     });
   }
+  void on_receiver_started(const ds::receiver_info& r) override {
+    seen.update([&](auto& v) { v.push_back("started: " + r.name); });
+  }
   void on_receiver_error(const ds::receiver_info& r) override {
     seen.update([&](auto& v) { v.push_back("receiver: " + r.last_error); });
   }
@@ -305,6 +308,7 @@ TEST_CASE("direct_stream: a broker down and up mid-stream loses and repeats noth
   run_until(ssc, t, log, 4000);
   ssc.stop();
   REQUIRE(seen.any("127.0.0.1:"));  // the brokers that went down are named
+  REQUIRE(seen.any("[partitions: events-0 events-1 events-2 events-3]"));  // the rebalance reached listeners
   check_exactly(log.get(), 0, 4000, 4);
 }
 

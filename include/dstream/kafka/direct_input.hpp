@@ -362,6 +362,21 @@ class direct_input final : public input<record> {
       if (!names.empty()) log("revoked " + names);
     }
     cv_.notify_all();
+    // Listeners hear of every rebalance: the input "starts" again with its new partitions.
+    if (env_) {
+      receiver_info i = info(true, "");
+      i.name += " [partitions:" + assignment() + "]";
+      env_->listeners().post(&streaming_listener::on_receiver_started, i);
+    }
+  }
+
+  // The partitions assigned now (" t-0 t-1", or " none").
+  std::string assignment() {
+    std::lock_guard lock(m_);
+    std::string a;
+    for (auto& [tp, p] : parts_)
+      if (p.assigned) a += " " + tp.first + "-" + std::to_string(tp.second);
+    return a.empty() ? " none" : a;
   }
 
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
