@@ -31,6 +31,7 @@ inline constexpr setting known_settings[] = {
     {"dstream.receiver.max_pending", setting_kind::count},
     {"dstream.receiver.restart_delay", setting_kind::duration},
     {"dstream.receiver.wal.enable", setting_kind::boolean},
+    {"dstream.kafka.max_rate_per_partition", setting_kind::rate},
     {"dstream.text.max_line_bytes", setting_kind::count},
     {"dstream.text.split_bytes", setting_kind::count},
     {"dstream.backpressure.enabled", setting_kind::boolean},
