@@ -193,7 +193,7 @@ TEST_CASE("a failure in the middle of a partition leaves none of its rows; the n
   ssc.stop();
   REQUIRE(f.get().size() == 1);
   REQUIRE_THAT(f.get()[0], Catch::Contains("table wordcount") && Catch::Contains("ds::sql::upsert(" +
-                                                                                 ds::sql::detail::redact(db->url())));
+                                                                                 ds::sql::redact(db->url())));
   REQUIRE(db->query("SELECT word, count FROM wordcount") == rows{{"after", "4"}});
   REQUIRE(db->query("SELECT COUNT(*) FROM dstream_progress")[0][0] == "1");
 }

@@ -65,7 +65,7 @@ struct mariadb_database : sql_test::database {
     mysql_optionsv(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     if (!mysql_real_connect(db, u.host.c_str(), u.user.c_str(), u.password.c_str(), u.database.c_str(), u.port,
                             nullptr, 0))
-      FAIL("cannot connect to " << ds::sql::detail::redact(url_) << ": " << mysql_error(db));
+      FAIL("cannot connect to " << ds::sql::redact(url_) << ": " << mysql_error(db));
   }
   ~mariadb_database() override { mysql_close(db); }
   std::string url() const override { return url_; }
@@ -114,7 +114,7 @@ TEST_CASE("mysql:// URLs that cannot be used are refused at once, without the pa
   bad("mysql://u:s3cret%zz@host/db", "two hex digits");
   REQUIRE_NOTHROW(ds::sql::upsert("mysql://u:p%40ss@h/db", "t", {"k", "v"}));  // port 3306; p@ss
   REQUIRE(ds::sql::detail::parse_mariadb_url("mysql://u:p%40ss@h/db", "").password == "p@ss");
-  REQUIRE(ds::sql::detail::redact("mysql://u:s3cret@h:1/d") == "mysql://u:***@h:1/d");
+  REQUIRE(ds::sql::redact("mysql://u:s3cret@h:1/d") == "mysql://u:***@h:1/d");
 }
 
 TEST_CASE("errors from the server name the URL without its password, the table and the column") {
@@ -122,7 +122,7 @@ TEST_CASE("errors from the server name the URL without its password, the table a
   db->create_wordcount("wordcount");
   db->query("DROP TABLE IF EXISTS typed");
   db->query("CREATE TABLE typed (word VARCHAR(255) PRIMARY KEY, count BIGINT NOT NULL) ENGINE=InnoDB");
-  const std::string url = db->url(), shown = ds::sql::detail::redact(url), password = db->password();
+  const std::string url = db->url(), shown = ds::sql::redact(url), password = db->password();
   REQUIRE(!password.empty());
   using PSS = std::pair<std::string, std::string>;
   struct one {
@@ -159,7 +159,7 @@ TEST_CASE("errors from the server name the URL without its password, the table a
     REQUIRE(f.get().size() == 1);
     const std::string why = f.get()[0];
     CAPTURE(why);
-    REQUIRE_THAT(why, Contains("ds::sql::upsert(" + ds::sql::detail::redact(c.url) + ", table " + c.table + ")"));
+    REQUIRE_THAT(why, Contains("ds::sql::upsert(" + ds::sql::redact(c.url) + ", table " + c.table + ")"));
     REQUIRE_THAT(why, !Contains(password) && !Contains(":wrong@"));
     for (auto& s : c.said) REQUIRE_THAT(why, Contains(s));
   }
@@ -202,20 +202,23 @@ TEST_CASE("a connection killed in the middle of a batch: the batch fails and lea
   stream_test::run_batch(ssc, 1000, 2000);
   ssc.stop();
   REQUIRE(f.get().size() == 1);
-  REQUIRE_THAT(f.get()[0], Contains("ds::sql::upsert(" + ds::sql::detail::redact(db->url()) + ", table wordcount)") &&
+  REQUIRE_THAT(f.get()[0], Contains("ds::sql::upsert(" + ds::sql::redact(db->url()) + ", table wordcount)") &&
                                Contains("writing rows 1025") && !Contains(db->password()));
   REQUIRE(db->query("SELECT word, count FROM wordcount") == rows{{"after", "4"}});
   REQUIRE(db->query("SELECT COUNT(*) FROM dstream_progress")[0][0] == "1");
 }
 
-TEST_CASE("connections are kept across batches: one per output when partitions are written in turn") {
+TEST_CASE("connections are kept across batches: at most one per partition written at the same time") {
   auto db = std::make_unique<mariadb_database>();
   db->create_wordcount("wordcount");
   const long before = db->connections();
   std::vector<std::vector<SI>> batches;
   for (long b = 0; b < 5; ++b) batches.push_back({{"a", 1}, {"b", b}, {"c", 2}});
   REQUIRE(sql_test::write_batches(*db, "wordcount", batches, ds::sql::add).empty());
-  REQUIRE(db->connections() - before == 1);
+  // 5 batches of 2 partitions, written at the same time on local[2]: 1 or 2 connections, not 10.
+  const long opened = db->connections() - before;
+  REQUIRE(opened >= 1);
+  REQUIRE(opened <= 2);
   REQUIRE(db->counts("wordcount").at(sql_test::hex("a")) == "5");
 }
 
@@ -268,7 +271,7 @@ TEST_CASE("the server stopped and started mid-stream: clear errors between, exac
     REQUIRE(failed.size() == 2);  // batches 3 and 4
     for (auto& why : failed) {
       CAPTURE(why);
-      REQUIRE_THAT(why, Contains("ds::sql::upsert(" + ds::sql::detail::redact(url) + ", table wordcount)") &&
+      REQUIRE_THAT(why, Contains("ds::sql::upsert(" + ds::sql::redact(url) + ", table wordcount)") &&
                             Contains("connecting failed") && !Contains(password));
     }
     ssc.stop(true, false);  // as a crash: batches 3 to 5 are not in a checkpoint

@@ -143,6 +143,8 @@ class mariadb_writer final : public writer {
     if (chunk_ == 0) throw std::invalid_argument(t_.where() + ": more than 60000 columns");
   }
 
+  bool concurrent() const override { return true; }
+
   void write(const rows_view& rows, std::size_t part, std::int64_t batch_ms) override {
     std::unique_ptr<connection> c = take();
     const bool pooled = c != nullptr;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <dstream/batch/rdd.hpp>
+#include <dstream/batch/stage.hpp>
 #include <dstream/detail/closure.hpp>
 #include <dstream/io/outputs.hpp>
 #include <dstream/stream/dstream.hpp>
@@ -32,6 +33,23 @@ enum class mode { set, add };
 inline constexpr mode set = mode::set;
 /// The values of a row are added to those of its key (counts, sums).
 inline constexpr mode add = mode::add;
+
+/// `url` as it may be shown: the password of `scheme://user:password@host…` replaced by
+/// `***` (every message of `upsert` shows URLs this way).
+///
+/// Signature: `redact(url) -> std::string`.
+///
+/// Example: `ds::sql::redact("mysql://app:pw@db:3306/shop")` is `"mysql://app:***@db:3306/shop"`.
+inline std::string redact(const std::string& url) {
+  const auto sep = url.find("://");
+  if (sep == std::string::npos) return url;
+  const auto start = sep + 3;
+  const auto at = url.rfind('@', url.find('/', start));
+  if (at == std::string::npos || at < start) return url;
+  const auto colon = url.find(':', start);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
 
 namespace detail {
 
@@ -52,18 +70,6 @@ struct rows_view {
   std::vector<kind> kinds;
   const cell& at(std::size_t r, std::size_t c) const { return cells[r * kinds.size() + c]; }
 };
-
-/// `url` as it may be shown: the password of `scheme://user:password@host…` replaced by `***`.
-inline std::string redact(const std::string& url) {
-  const auto sep = url.find("://");
-  if (sep == std::string::npos) return url;
-  const auto start = sep + 3;
-  const auto at = url.rfind('@', url.find('/', start));
-  if (at == std::string::npos || at < start) return url;
-  const auto colon = url.find(':', start);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
 
 /// What one `upsert` writes to, as every writer needs it.
 struct target {
@@ -92,6 +98,8 @@ class writer {
  public:
   virtual ~writer() = default;
   virtual void write(const rows_view& rows, std::size_t part, std::int64_t batch_ms) = 0;
+  /// True when partitions may be written at the same time (a connection each).
+  virtual bool concurrent() const { return false; }
 };
 
 /// Makes the writer of a target; throws `std::invalid_argument` for a URL it cannot use
@@ -192,6 +200,21 @@ std::vector<kind> kinds_of() {
   }(std::make_index_sequence<std::tuple_size_v<parts>>{});
 }
 
+/// Writes one partition's elements through `w`: their parts as cells (text viewed, not copied).
+template <class T>
+void write_partition(writer& w, const T* xs, std::size_t n, std::size_t part, std::int64_t batch_ms,
+                     std::vector<cell>& cells) {
+  rows_view rows;
+  rows.kinds = kinds_of<T>();
+  cells.assign(n * rows.kinds.size(), cell{});
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    std::apply([&](const auto&... p) { (fill(cells[at++], p), ...); }, parts_of(xs[i]));
+  rows.cells = cells.data();
+  rows.rows = n;
+  w.write(rows, part, batch_ms);
+}
+
 }  // namespace detail
 
 /// Output: writes every element of every batch as a row of `table` (see `<dstream/sql.hpp>`).
@@ -216,18 +239,17 @@ class upsert_t : public ::dstream::detail::op_base {
                                   " parts");
     check_parts<T>();
     ::dstream::detail::register_output(s, "sql::upsert", [w = w_](rdd<T>& r, batch_time t) {
-      detail::rows_view rows;
-      rows.kinds = detail::kinds_of<T>();
-      std::vector<detail::cell> cells;
-      for (std::size_t i = 0; i < r.num_partitions(); ++i) {
+      auto one = [&](std::size_t i) {
+        std::vector<detail::cell> cells;
         auto part = r.partition(i);
-        cells.assign(part.size() * rows.kinds.size(), detail::cell{});
-        std::size_t at = 0;
-        for (const T& x : part)
-          std::apply([&](const auto&... p) { (detail::fill(cells[at++], p), ...); }, detail::parts_of(x));
-        rows.cells = cells.data();
-        rows.rows = part.size();
-        w->write(rows, i, t.milliseconds());
+        detail::write_partition(*w, part.data(), part.size(), i, t.milliseconds(), cells);
+      };
+      // A server takes the partitions at the same time, on the context's pool; SQLite
+      // (one writer at a time) one after another.
+      if (w->concurrent()) {
+        ::dstream::detail::for_each_index(::dstream::detail::core_of(r), r.num_partitions(), one);
+      } else {
+        for (std::size_t i = 0; i < r.num_partitions(); ++i) one(i);
       }
     });
   }
@@ -251,7 +273,7 @@ class upsert_t : public ::dstream::detail::op_base {
 /// is not included, or no columns; the database is first reached by the first batch.
 inline upsert_t upsert(std::string url, std::string table, std::vector<std::string> columns, mode m = mode::set) {
   auto t = std::make_shared<detail::target>();
-  t->shown = detail::redact(url);
+  t->shown = redact(url);
   t->url = std::move(url);
   t->table = std::move(table);
   t->columns = std::move(columns);
