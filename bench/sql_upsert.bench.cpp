@@ -108,8 +108,6 @@ double tutorial_rows_per_s(std::size_t n) {
   return static_cast<double>(n) / s;
 }
 
-}  // namespace
-
 // MySQL/MariaDB, through the test helper's kind of connection.
 MYSQL* mysql_connect(const std::string& url) {
   const auto u = dstream::sql::detail::parse_mariadb_url(url, dstream::sql::redact(url));
