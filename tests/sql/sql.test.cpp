@@ -12,6 +12,8 @@
 
 #include <sqlite3.h>
 
+#include <boost/hana/define_struct.hpp>
+
 #include <dstream/sql.hpp>
 
 #include "sql/acceptance.hpp"
@@ -45,6 +47,11 @@ std::vector<std::vector<std::string>> query(const fs::path& db, const std::strin
   if (rc != SQLITE_OK) FAIL(sql << ": " << message);
   return rows;
 }
+
+/// A row type with a field list: written field by field, in their order.
+struct visit {
+  BOOST_HANA_DEFINE_STRUCT(visit, (std::string, page), (long, hits), (double, seconds));
+};
 
 using sql_test::failures;
 using sql_test::manual_conf;
@@ -90,4 +97,24 @@ TEST_CASE("sql::upsert errors name the URL, the table and the problem") {
   ssc.stop();
   REQUIRE(f.seen.get().size() == 1);
   REQUIRE_THAT(f.seen.get()[0], Contains("table missing") && Contains("no such table"));
+}
+
+TEST_CASE("structs with a field list are written field by field") {
+  sqlite_database db;
+  db.query("CREATE TABLE visits (page TEXT PRIMARY KEY, hits INTEGER NOT NULL, seconds REAL NOT NULL)");
+  STATIC_REQUIRE(ds::sql::detail::arity<visit>() == 3);
+  auto ssc = ds::streaming_context(manual_conf(), 1s);
+  ds::rdd_queue<visit> q;
+  q.push(ssc.context().parallelize(std::vector<visit>{{"/a", 2, 1.5}, {"/b", 1, 0.25}}, 2));
+  q.push(ssc.context().parallelize(std::vector<visit>{{"/a", 3, 2.0}}, 1));
+  auto s = ssc.queue_stream(q);
+  REQUIRE_THROWS_WITH(s | ds::sql::upsert(db.url(), "visits", {"page", "hits"}),
+                      Contains("2 columns named, but each element has 3 parts"));
+  s | ds::sql::upsert(db.url(), "visits", {"page", "hits", "seconds"}, ds::sql::add);
+  ssc.start();
+  run_batch(ssc, 1000, 1000);
+  run_batch(ssc, 1000, 2000);
+  ssc.stop();
+  REQUIRE(db.query("SELECT page, hits, seconds FROM visits ORDER BY page") ==
+          sql_test::rows{{"/a", "5", "3.5"}, {"/b", "1", "0.25"}});
 }

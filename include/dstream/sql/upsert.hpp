@@ -19,6 +19,11 @@
 #include <utility>
 #include <vector>
 
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/concept/struct.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/unpack.hpp>
+
 #include <dstream/batch/rdd.hpp>
 #include <dstream/batch/stage.hpp>
 #include <dstream/detail/closure.hpp>
@@ -148,10 +153,18 @@ inline std::unique_ptr<writer> make_writer(target& t) {
                               "\"; expected sqlite:///path/to/file.db or mysql://user:password@host:port/database");
 }
 
-/// The parts of an element as a tuple of references (a pair, a tuple, or one value).
+/// A struct with a field list: `BOOST_HANA_DEFINE_STRUCT` or `BOOST_HANA_ADAPT_STRUCT`.
+template <class T>
+concept field_list = boost::hana::Struct<T>::value;
+
+/// The parts of an element as a tuple of references: a pair, a tuple, a struct with a
+/// field list (its fields in their order), or one value.
 template <class T>
 auto parts_of(const T& x) {
-  if constexpr (requires { std::tuple_size<T>::value; }) {
+  if constexpr (field_list<T>) {
+    return boost::hana::unpack(boost::hana::accessors<T>(),
+                               [&](auto... field) { return std::tie(boost::hana::second(field)(x)...); });
+  } else if constexpr (requires { std::tuple_size<T>::value; }) {
     return std::apply([](const auto&... p) { return std::tie(p...); }, x);
   } else {
     return std::tie(x);
@@ -160,11 +173,7 @@ auto parts_of(const T& x) {
 
 template <class T>
 constexpr std::size_t arity() {
-  if constexpr (requires { std::tuple_size<T>::value; }) {
-    return std::tuple_size_v<T>;
-  } else {
-    return 1;
-  }
+  return std::tuple_size_v<decltype(parts_of(std::declval<const T&>()))>;
 }
 
 template <class V>
@@ -218,7 +227,8 @@ void write_partition(writer& w, const T* xs, std::size_t n, std::size_t part, st
 }  // namespace detail
 
 /// Output: writes every element of every batch as a row of `table` (see `<dstream/sql.hpp>`).
-/// Elements are pairs or tuples with as many parts as `columns` (or single values for one
+/// Elements are pairs, tuples or structs with a field list (`BOOST_HANA_DEFINE_STRUCT`,
+/// `BOOST_HANA_ADAPT_STRUCT`) with as many parts as `columns` (or single values for one
 /// column), each part a number or text.
 ///
 /// Signature: `upsert(url, table, {columns...} [, ds::sql::set | ds::sql::add])`:
