@@ -15,7 +15,8 @@
 //
 // `stream | ds::sql::upsert("sqlite:///tmp/words.db", "wordcount", {"word", "count"})`
 // writes each element as one row: the first column is the key (the table must have a
-// PRIMARY KEY or UNIQUE constraint on it), the others take the element's other parts.
+// PRIMARY KEY or UNIQUE constraint on it), the others take the element's other parts
+// (elements: pairs, tuples, or structs with a field list, BOOST_HANA_DEFINE_STRUCT).
 // With `ds::sql::set` (the default) a row replaces the values of its key; with
 // `ds::sql::add` they are added (`count = count + excluded.count`).
 //
