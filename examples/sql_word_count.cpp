@@ -1,14 +1,21 @@
 // sql_word_count: running word totals of the lines read from a TCP server, written to a
 // database table every second (the guide's MySQL program, done with ds::sql::upsert).
 //
-//   sql_word_count <hostname> <port> [--db sqlite:///path.db] [--checkpoint DIR] [--seconds N]
+//   sql_word_count <hostname> <port> [--db URL] [--checkpoint DIR] [--seconds N]
+//
+// URL is `sqlite:///path.db` (the default: /tmp/dstream-wordcount.db, its table created when
+// missing) or `mysql://user:password@host:port/database` for MySQL or MariaDB, where the
+// table is yours to create, as in the guide:
+//
+//   CREATE TABLE wordcount (word VARCHAR(255) PRIMARY KEY, count BIGINT NOT NULL) ENGINE=InnoDB;
 //
 // Where the guide builds each INSERT by formatting values into SQL text (injectable),
 // commits once per row (slow) and inserts again after a restart (duplicates), this
 // writes each partition of a batch in one transaction of bound statements, replaces the
 // total of each word (an upsert), and records the batch in `dstream_progress` in the same
 // transaction, so a batch run again after a crash writes nothing twice. Feed it with
-// `line_server 9999`; read the table with `sqlite3 /tmp/dstream-wordcount.db 'select * from wordcount'`.
+// `line_server 9999`; read the table with `sqlite3 /tmp/dstream-wordcount.db 'select * from wordcount'`
+// (or `mariadb -e 'select * from wordcount' database`).
 
 #include <chrono>
 #include <exception>
@@ -24,7 +31,8 @@
 #include <sqlite3.h>
 
 #include <dstream/dstream.hpp>
-#include <dstream/sql.hpp>
+#include <dstream/sql.hpp>          // sqlite://
+#include <dstream/sql/mariadb.hpp>  // mysql://
 
 #include "example_support.hpp"
 
@@ -57,7 +65,8 @@ void create_table(const std::string& url) {
 
 int main(int argc, char** argv) {
   const example::command_line args(
-      "sql_word_count", "Usage: sql_word_count <hostname> <port> [--db sqlite:///path.db] [--checkpoint DIR] [--seconds N]\n",
+      "sql_word_count", "Usage: sql_word_count <hostname> <port> [--db sqlite:///path.db | --db mysql://user:password@host:port/database]\n"
+      "       [--checkpoint DIR] [--seconds N]\n",
       argc, argv, {"--db", "--checkpoint", "--seconds"});
   args.expect_positional(2, 2);
   const auto tmp = std::filesystem::temp_directory_path();
@@ -85,7 +94,7 @@ int main(int argc, char** argv) {
       return s;
     });
     if (ssc.recovered()) std::cerr << "sql_word_count: recovered from " << checkpoint << '\n';
-    std::cerr << "sql_word_count: writing to " << db << '\n';
+    std::cerr << "sql_word_count: writing to " << ds::sql::redact(db) << '\n';  // never the password
     ssc.start();
     std::cerr << "sql_word_count: status page at " << ssc.ui_url() << '\n';
     example::run_until_stopped(ssc, seconds);
