@@ -108,6 +108,9 @@ counts_map hand_count(const std::vector<std::string>& lines) {
 }
 
 // What a C++20 programmer writes without this library: std::views::split into the same map.
+// Not with clang++ 14, which cannot compile libstdc++ 12's <ranges> (the row is left out).
+#if !defined(__clang__) || __clang_major__ >= 15
+#define WORD_COUNT_VIEWS 1
 counts_map views_count(const std::vector<std::string>& lines) {
   counts_map counts;
   for (const std::string& line : lines) {
@@ -122,6 +125,7 @@ counts_map views_count(const std::vector<std::string>& lines) {
   }
   return counts;
 }
+#endif
 
 std::int64_t distinct_words() {
   static const std::int64_t n = static_cast<std::int64_t>(hand_count(text().lines).size());
@@ -137,6 +141,7 @@ void hand_written(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
 }
 
+#ifdef WORD_COUNT_VIEWS
 void views_split(benchmark::State& state) {
   const corpus& c = text();
   const std::int64_t expected = distinct_words();
@@ -147,6 +152,7 @@ void views_split(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
 }
+#endif
 
 // The same on two threads, as an expert writes it: each counts half of the lines into a
 // map of its own, then the smaller map is added into the larger. How much two threads
@@ -206,7 +212,6 @@ int main(int argc, char** argv) {
   // Each: 10 repetitions of one run, on the wall clock, the fastest kept as "min".
   for (auto [name, fn] : {std::pair{"word_count/hand_written", &hand_written},
                           std::pair{"word_count/hand_written_2_threads", &hand_written_2_threads},
-                          std::pair{"word_count/std_views_split", &views_split},
                           std::pair{"word_count/dstream_1_thread", &dstream_1_thread},
                           std::pair{"word_count/dstream_2_threads", &dstream_2_threads}})
     benchmark::RegisterBenchmark(name, fn)
@@ -215,6 +220,14 @@ int main(int argc, char** argv) {
         ->Repetitions(10)
         ->ComputeStatistics("min", bench::fastest)
         ->UseRealTime();
+#ifdef WORD_COUNT_VIEWS
+  benchmark::RegisterBenchmark("word_count/std_views_split", &views_split)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1)
+      ->Repetitions(10)
+      ->ComputeStatistics("min", bench::fastest)
+      ->UseRealTime();
+#endif
   return bench::run(argc, argv,
                     {{"1 thread / hand-written", "word_count/dstream_1_thread", "word_count/hand_written", "<= 1.25"},
                      {"1 thread / std::views::split", "word_count/dstream_1_thread", "word_count/std_views_split",
