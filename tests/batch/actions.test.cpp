@@ -115,6 +115,23 @@ TEST_CASE("reduce combines all elements and refuses an empty rdd") {
              });
     REQUIRE(*m == std::accumulate(in.begin(), in.end(), 0));
   }
+  SECTION("a result equal to the identity is told apart from no element") {
+    // The identity path keeps no element counter: a partition ending on the identity is
+    // counted again, so a sum of zero is a result and a filter that keeps nothing is not.
+    const std::vector<int> in{3, -3, 0, 5, -5, 7, -7};
+    for (std::size_t slices = 1; slices <= 7; ++slices) {
+      CAPTURE(slices);
+      auto r = ctx.parallelize(in, slices);
+      REQUIRE((r | ds::reduce(std::plus<>{})) == 0);
+      REQUIRE((r | ds::filter([](int x) { return x == 0; }) | ds::reduce(std::plus<>{})) == 0);
+      REQUIRE((r | ds::map([](int x) { return x == 0 ? 1 : x * x; }) | ds::filter([](int x) { return x == 1; }) |
+               ds::reduce(std::multiplies<>{})) == 1);
+      REQUIRE((r | ds::map([](int x) { return static_cast<double>(x); }) | ds::reduce(std::plus<>{})) == 0.0);
+      REQUIRE_THROWS_AS(r | ds::filter([](int x) { return x > 100; }) | ds::reduce(std::plus<>{}), std::out_of_range);
+      REQUIRE_THROWS_AS(r | ds::filter([](int x) { return x > 100; }) | ds::reduce(std::multiplies<>{}),
+                        std::out_of_range);
+    }
+  }
   SECTION("the message says what is wrong") {
     REQUIRE_THROWS_WITH(ds::rdd<int>{} | ds::reduce(std::plus<>{}), Catch::Contains("no elements"));
     REQUIRE_THROWS_AS(ctx.parallelize(ints(10), 3) | ds::filter([](int) { return false; }) | ds::reduce(std::plus<>{}),

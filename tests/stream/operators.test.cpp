@@ -156,6 +156,12 @@ TEST_CASE("reduce gives one element per non-empty batch") {
         2);
     REQUIRE(longest == strings{{"abcd!"}, {"xyz!"}});
   }
+  SECTION("a batch summing to zero gives 0; one whose elements are all filtered out gives none") {
+    auto sums = ds::testing::run(
+        ints{{2, -2}, {5, 9}, {0}, {9}, {-1, 1, 9}},
+        [](ds::dstream<int> s) { return s | ds::filter([](int x) { return x < 8; }) | ds::reduce(std::plus<>{}); }, 5);
+    REQUIRE(sums == ints{{0}, {5}, {0}, {}, {0}});
+  }
 }
 
 TEST_CASE("count gives the number of elements of every batch, 0 when empty") {

@@ -117,6 +117,22 @@ concept incremental_action = requires(const Op& op, const std::vector<typename O
   { op.template enough<Y>(done) } -> std::convertible_to<bool>;
 };
 
+template <class Op, class Y>
+concept settled_action = requires(const Op& op, typename Op::template terminal<Y>& t) {
+  { op.template unsettled<Y>(std::as_const(t)) } -> std::convertible_to<bool>;
+  op.template settle<Y>(t, true);
+};
+
+/// Counts what reaches the end of a stage.
+struct element_counter {
+  std::size_t n = 0;
+  template <class X>
+  void push(X&&) noexcept {
+    ++n;
+  }
+  void finish() noexcept {}
+};
+
 /// Runs the stage of an action: one terminal per partition run. An action that can stop
 /// early (`take`) runs one partition, then four times as many each round, as Spark does.
 template <class T, class Ops, class Action>
@@ -140,6 +156,16 @@ auto run_terminals(const rdd<T>& base, const Ops& ops, const Action& action, std
     terms.erase(terms.begin() + static_cast<std::ptrdiff_t>(done), terms.end());
   } else {
     run_stage_range(base, ops, terms, 0, n, time_ms);
+  }
+  if constexpr (settled_action<Action, Y>) {
+    // A terminal that keeps its loop free of an element counter (reduce with an identity)
+    // and ended on the identity: count its partition's elements in a second pass.
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      if (!action.template unsettled<Y>(terms[i])) continue;
+      element_counter c;
+      run_partition<T>(base.partition(i), ops, c, partition_info{i, time_ms});
+      action.template settle<Y>(terms[i], c.n != 0);
+    }
   }
   return terms;
 }

@@ -88,23 +88,43 @@ class reduce_t : public detail::op_base {
     void finish() {}
     std::optional<T> take() && { return std::move(acc); }
   };
+  // The loop body stays one conditional update (`acc`), as in a hand-written accumulation:
+  // a second one (an element counter, a "seen" flag) behind a filter makes g++ branch
+  // instead of using cmov and clang compute a full remainder. Whether an element arrived is
+  // therefore not tracked here: a partition whose `acc` ends different from the identity
+  // had one; one that ends equal to it is "unsettled", and the stage counts its elements in
+  // a second pass (see `run_terminals`), which then `settle`s it.
   template <class Y>
   struct identity_terminal {
     using T = detail::owned_t<Y>;
     const F* f;
     T acc = detail::identity_of<F, T>::value;
-    std::int64_t n = 0;
+    bool none = false;  // set by `settle` when the second pass found no element
     template <class X>
     void push(X&& x) {
       acc = std::invoke(*f, acc, std::forward<X>(x));
-      ++n;
     }
     void finish() {}
-    std::optional<T> take() && { return n ? std::optional<T>(acc) : std::nullopt; }
+    std::optional<T> take() && { return none ? std::nullopt : std::optional<T>(acc); }
   };
   template <class Y>
   using terminal = std::conditional_t<detail::has_identity<F, detail::owned_t<Y>>, identity_terminal<Y>,
                                       general_terminal<Y>>;
+
+  /// True when a partition's terminal cannot tell whether it received an element; the stage
+  /// then counts them and calls `settle`.
+  template <class Y>
+  bool unsettled(const terminal<Y>& t) const noexcept {
+    if constexpr (detail::has_identity<F, detail::owned_t<Y>>) {
+      return t.acc == detail::identity_of<F, detail::owned_t<Y>>::value;
+    } else {
+      return false;
+    }
+  }
+  template <class Y>
+  void settle(terminal<Y>& t, bool any) const noexcept {
+    if constexpr (detail::has_identity<F, detail::owned_t<Y>>) t.none = !any;
+  }
 
   template <class Y>
   terminal<Y> make_terminal() const {
