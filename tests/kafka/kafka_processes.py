@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Multi-process Kafka tests on librdkafka's mock cluster, hosted by `kafka_worker cluster`.
 
-usage: kafka_processes.py <kafka_worker> kills|group
+usage: kafka_processes.py <kafka_worker> kills|sqlkills|group
 
 kills: a stateful word total (update_state_by_key, checkpoints, get_or_create) is killed
        with SIGKILL at random moments (6 times) while records keep arriving, and restarted
        each time; its final totals must be exact: nothing lost, nothing counted twice.
+sqlkills: the same into SQLite through ds::sql::upsert: each batch's counts added
+       (ds::sql::add) and the update_state_by_key totals set; after 6 SIGKILLs both tables
+       hold the exact totals (a batch replayed after a kill adds nothing twice).
 group: two processes of one consumer group split 4 partitions 2/2; SIGKILL one, and the
        other takes over all 4; every record is processed at least once.
 """
@@ -14,6 +17,7 @@ import pathlib
 import random
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -78,15 +82,27 @@ def read_totals(path):
         return {}
 
 
+def read_table(path, table):
+    """{word: n} of a table of the worker's database ({} while it cannot be read)."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+            return dict(db.execute(f"SELECT word, n FROM {table}").fetchall())
+    except sqlite3.Error:
+        return {}
+
+
 def stop(p):
     p.send_signal(signal.SIGTERM)
     if p.wait(timeout=60) != 0:
         fail(f"a worker exited with {p.returncode}")
 
 
-def kills(tmp):
+def kills(tmp, mode="totals", reads=None, result=None):
     cluster = Cluster("t")
-    ckpt, result = tmp / "ckpt", tmp / "totals.txt"
+    ckpt, result = tmp / "ckpt", result or tmp / "totals.txt"
+    if reads is None:
+        reads = [read_totals]
+    read = reads[0]
     err = open(tmp / "worker.err", "w")
     expected = collections.Counter()
     produced = 0
@@ -98,25 +114,35 @@ def kills(tmp):
         produced += n
 
     produce(5000)
-    p = start("totals", cluster, "g-kills", ckpt, result, err)
+    p = start(mode, cluster, "g-kills", ckpt, result, err)
     for k in range(6):
         # New records, the (restarted) worker counting them, then a kill at a random moment.
-        before = sum(read_totals(result).values())
+        before = sum(read(result).values())
         produce(2000)
-        wait_for("progress", lambda: sum(read_totals(result).values()) > before, 40)
+        wait_for("progress", lambda: sum(read(result).values()) > before, 40)
         time.sleep(rng.uniform(0.0, 1.5))
         p.kill()
         p.wait()
-        p = start("totals", cluster, "g-kills", ckpt, result, err)
-    wait_for("exact totals", lambda: sum(read_totals(result).values()) >= produced, 60)
+        p = start(mode, cluster, "g-kills", ckpt, result, err)
+    for r in reads:
+        wait_for("exact totals", lambda: sum(r(result).values()) >= produced, 60)
     time.sleep(0.5)  # a record counted twice would show by now
     stop(p)
     cluster.close()
-    got = read_totals(result)
-    if got != dict(expected):
-        diff = {w: (got.get(w), expected[w]) for w in set(got) | set(expected) if got.get(w) != expected[w]}
-        fail(f"totals differ (got, expected): {dict(list(diff.items())[:10])}")
-    print(f"kills: 6 SIGKILLs, {produced} records, exact totals")
+    for r in reads:
+        got = r(result)
+        if got != dict(expected):
+            diff = {w: (got.get(w), expected[w]) for w in set(got) | set(expected) if got.get(w) != expected[w]}
+            fail(f"totals differ (got, expected): {dict(list(diff.items())[:10])}")
+    print(f"{scenario}: 6 SIGKILLs, {produced} records, exact totals")
+
+
+def sqlkills(tmp):
+    db = tmp / "words.db"
+    with sqlite3.connect(db) as c:
+        for table in ("added", "totals"):
+            c.execute(f"CREATE TABLE {table} (word TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+    kills(tmp, "sql", [lambda _: read_table(db, "added"), lambda _: read_table(db, "totals")], db)
 
 
 def assignment(path):
@@ -159,7 +185,7 @@ def group(tmp):
 
 with tempfile.TemporaryDirectory() as d:
     try:
-        {"kills": kills, "group": group}[scenario](pathlib.Path(d))
+        {"kills": kills, "sqlkills": sqlkills, "group": group}[scenario](pathlib.Path(d))
     finally:
         for p in procs:
             if p.poll() is None:

@@ -10,6 +10,11 @@
 //       after each batch the whole state goes to <result file> atomically ("word count").
 //   kafka_worker log <bootstraps> <topic> <group> <checkpoint dir> <result file>
 //       appends the key of every record of every batch to <result file>, one a line.
+//   kafka_worker sql <bootstraps> <topic> <group> <checkpoint dir> <SQLite file>
+//       Kafka into a database: each batch's word counts added to the table `added`
+//       (ds::sql::upsert, ds::sql::add: a replayed batch must not add twice), and the
+//       update_state_by_key totals set in the table `totals` (ds::sql::set); the driver
+//       creates both tables (word TEXT PRIMARY KEY, n INTEGER).
 // The consumers run until SIGTERM / SIGINT (then stop gracefully); batches of 200 ms.
 
 #include <atomic>
@@ -31,6 +36,7 @@
 
 #include <dstream/dstream.hpp>
 #include <dstream/kafka.hpp>
+#include <dstream/sql.hpp>
 
 namespace ds = dstream;
 
@@ -103,9 +109,18 @@ int consume(const std::string& mode, const std::string& servers, const std::stri
     // A restarted word total waits for its killed predecessor's session to time out before
     // the group assigns it the partitions: 3 s instead of 6 keeps six kills quick. (The mock
     // cluster of librdkafka 2.0.2 does not shorten this with group.instance.id.)
-    if (mode == "totals") props["session.timeout.ms"] = "3000";
+    if (mode != "log") props["session.timeout.ms"] = "3000";
     auto records = ds::kafka::direct_stream(s, props, {topic});
-    if (mode == "totals") {
+    if (mode == "sql") {
+      const std::string db = "sqlite://" + result;
+      auto words = records | ds::map([](const ds::kafka::record& r) { return std::pair{r.value, std::int64_t(1)}; });
+      words | ds::reduce_by_key(std::plus<>{}) | ds::sql::upsert(db, "added", {"word", "n"}, ds::sql::add);
+      words |
+          ds::update_state_by_key([](std::span<const std::int64_t> vs, std::optional<std::int64_t> st) {
+            return std::optional<std::int64_t>(st.value_or(0) + std::accumulate(vs.begin(), vs.end(), std::int64_t(0)));
+          }) |
+          ds::named("totals") | ds::sql::upsert(db, "totals", {"word", "n"}, ds::sql::set);
+    } else if (mode == "totals") {
       auto totals = records | ds::map([](const ds::kafka::record& r) { return std::pair{r.value, std::int64_t(1)}; }) |
                     ds::update_state_by_key([](std::span<const std::int64_t> vs, std::optional<std::int64_t> st) {
                       return std::optional<std::int64_t>(st.value_or(0) +
@@ -143,12 +158,12 @@ int main(int argc, char** argv) {
   const std::vector<std::string> a(argv + 1, argv + argc);
   try {
     if (a.size() == 3 && a[0] == "cluster") return cluster(a[1], std::stoi(a[2]));
-    if (a.size() == 6 && (a[0] == "totals" || a[0] == "log")) return consume(a[0], a[1], a[2], a[3], a[4], a[5]);
+    if (a.size() == 6 && (a[0] == "totals" || a[0] == "log" || a[0] == "sql")) return consume(a[0], a[1], a[2], a[3], a[4], a[5]);
   } catch (const std::exception& e) {
     std::cerr << "kafka_worker: " << e.what() << '\n';
     return 1;
   }
   std::cerr << "usage: kafka_worker cluster <topic> <partitions> | "
-               "kafka_worker totals|log <bootstraps> <topic> <group> <checkpoint dir> <result file>\n";
+               "kafka_worker totals|log|sql <bootstraps> <topic> <group> <checkpoint dir> <result file>\n";
   return 2;
 }
