@@ -104,6 +104,30 @@ inline std::vector<std::string> write_batches(const database& db, const std::str
   return f.get();
 }
 
+/// A directory a text_file_stream reads, fed one file a batch as a producer moves finished
+/// files in (`<root>/in`, written first under `<root>/staging`).
+struct word_files {
+  fs::path in, staging;
+  explicit word_files(const fs::path& root) : in(root / "in"), staging(root / "staging") {
+    fs::create_directories(in);
+    fs::create_directories(staging);
+  }
+  /// The file of batch `batch`: the words a, b, a, one a line.
+  void feed(int batch) const {
+    const std::string name = "f" + std::to_string(batch);
+    std::ofstream(staging / name) << "a\nb\na\n";
+    fs::rename(staging / name, in / name);
+  }
+};
+
+/// Sets the manual clock to `ms` (also after a restart, when the clock starts again at 0)
+/// and waits for the batch at `ms`.
+inline void run_until(ds::streaming_context& ssc, std::int64_t ms,
+                      std::chrono::seconds timeout = std::chrono::seconds(20)) {
+  ssc.test_clock()->set_time(ms);
+  REQUIRE(ssc.wait_for_batch(ds::batch_time(ms), timeout));
+}
+
 }  // namespace sql_test
 
 TEST_CASE("sql::upsert stores every value verbatim, replacing (set) or adding (add)") {
@@ -203,11 +227,8 @@ TEST_CASE("batches run again after a crash are written once, in both modes") {
   auto db = open_database();
   db->create_wordcount("wordcount");
   stream_test::temp_dir tmp;
-  const fs::path in = tmp.path() / "in";
-  const fs::path staging = tmp.path() / "staging";
+  const word_files files(tmp.path());
   const fs::path ckpt = tmp.path() / "ckpt";
-  fs::create_directories(in);
-  fs::create_directories(staging);
   const bool adding = GENERATE(false, true);
   CAPTURE(adding);
   // Checkpoints every 3 batches: batches 4 and 5 ran, and wrote, after the last one. With
@@ -215,7 +236,7 @@ TEST_CASE("batches run again after a crash are written once, in both modes") {
   auto factory = [&] {
     ds::streaming_context ssc(manual_conf().set("dstream.checkpoint.interval", "3s"), std::chrono::seconds(1));
     ssc.checkpoint(ckpt.string());
-    auto counts = ssc.text_file_stream(in.string()) | ds::map([](const std::string& w) { return std::pair{w, 1L}; }) |
+    auto counts = ssc.text_file_stream(files.in.string()) | ds::map([](const std::string& w) { return std::pair{w, 1L}; }) |
                   ds::reduce_by_key(std::plus<>{});
     if (adding) {
       counts | ds::sql::upsert(db->url(), "wordcount", {"word", "count"}, ds::sql::add);
@@ -226,20 +247,11 @@ TEST_CASE("batches run again after a crash are written once, in both modes") {
     }
     return ssc;
   };
-  auto feed = [&](int batch) {
-    const std::string name = "f" + std::to_string(batch);
-    std::ofstream(staging / name) << "a\nb\na\n";
-    fs::rename(staging / name, in / name);
-  };
-  auto run_until = [](ds::streaming_context& ssc, std::int64_t ms) {
-    ssc.test_clock()->set_time(ms);
-    REQUIRE(ssc.wait_for_batch(ds::batch_time(ms), std::chrono::seconds(20)));
-  };
   {
     auto ssc = ds::streaming_context::get_or_create(ckpt.string(), factory);
     ssc.start();
     for (int i = 1; i <= 5; ++i) {
-      feed(i);
+      files.feed(i);
       run_until(ssc, i * 1000);
     }
     ssc.stop(true, false);  // as a crash: batches 4 and 5 are not in a checkpoint
@@ -249,7 +261,7 @@ TEST_CASE("batches run again after a crash are written once, in both modes") {
     REQUIRE(ssc.recovered());
     ssc.start();
     run_until(ssc, 5000);  // 4 and 5 run again, and find their progress rows
-    feed(6);
+    files.feed(6);
     run_until(ssc, 6000);
     ssc.stop();
   }

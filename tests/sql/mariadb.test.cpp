@@ -228,9 +228,8 @@ TEST_CASE("the server stopped and started mid-stream: clear errors between, exac
   const std::string password = db->password();
   db.reset();  // the server goes away under this connection too
   stream_test::temp_dir tmp;
-  const fs::path in = tmp.path() / "in", staging = tmp.path() / "staging", ckpt = tmp.path() / "ckpt";
-  fs::create_directories(in);
-  fs::create_directories(staging);
+  const sql_test::word_files files(tmp.path());
+  const fs::path ckpt = tmp.path() / "ckpt";
   const std::string url = server_url();
   sql_test::failures f;
   // A checkpoint every 2 batches: one after batch 2; batch 4 fails, so none after it.
@@ -238,35 +237,26 @@ TEST_CASE("the server stopped and started mid-stream: clear errors between, exac
     ds::streaming_context ssc(sql_test::manual_conf().set("dstream.checkpoint.interval", "2s"), 1s);
     ssc.checkpoint(ckpt.string());
     ssc.add_listener(f);
-    ssc.text_file_stream(in.string()) | ds::map([](const std::string& w) { return std::pair{w, 1L}; }) |
+    ssc.text_file_stream(files.in.string()) | ds::map([](const std::string& w) { return std::pair{w, 1L}; }) |
         ds::reduce_by_key(std::plus<>{}) | ds::sql::upsert(url, "wordcount", {"word", "count"}, ds::sql::add);
     return ssc;
-  };
-  auto feed = [&](int batch) {
-    const std::string name = "f" + std::to_string(batch);
-    std::ofstream(staging / name) << "a\nb\na\n";
-    fs::rename(staging / name, in / name);
-  };
-  auto run_until = [](ds::streaming_context& ssc, std::int64_t ms) {
-    ssc.test_clock()->set_time(ms);
-    REQUIRE(ssc.wait_for_batch(ds::batch_time(ms), 60s));
   };
   {
     auto ssc = ds::streaming_context::get_or_create(ckpt.string(), factory);
     ssc.start();
-    feed(1);
-    run_until(ssc, 1000);
-    feed(2);
-    run_until(ssc, 2000);
+    files.feed(1);
+    sql_test::run_until(ssc, 1000, 60s);
+    files.feed(2);
+    sql_test::run_until(ssc, 2000, 60s);
     REQUIRE(f.get().empty());
     control("stop");
-    feed(3);
-    run_until(ssc, 3000);
-    feed(4);
-    run_until(ssc, 4000);
+    files.feed(3);
+    sql_test::run_until(ssc, 3000, 60s);
+    files.feed(4);
+    sql_test::run_until(ssc, 4000, 60s);
     control("start");
-    feed(5);
-    run_until(ssc, 5000);
+    files.feed(5);
+    sql_test::run_until(ssc, 5000, 60s);
     const auto failed = f.get();
     REQUIRE(failed.size() == 2);  // batches 3 and 4
     for (auto& why : failed) {
@@ -280,9 +270,9 @@ TEST_CASE("the server stopped and started mid-stream: clear errors between, exac
     auto ssc = ds::streaming_context::get_or_create(ckpt.string(), factory);
     REQUIRE(ssc.recovered());
     ssc.start();
-    run_until(ssc, 5000);  // 3 and 4 are written now, 5 finds its progress row
-    feed(6);
-    run_until(ssc, 6000);
+    sql_test::run_until(ssc, 5000, 60s);  // 3 and 4 are written now, 5 finds its progress row
+    files.feed(6);
+    sql_test::run_until(ssc, 6000, 60s);
     ssc.stop();
   }
   REQUIRE(f.get().size() == 2);

@@ -115,16 +115,6 @@ inline mariadb_url parse_mariadb_url(const std::string& url, const std::string& 
   return u;
 }
 
-/// A MySQL identifier, quoted with backticks (a backtick inside doubled).
-inline std::string mariadb_name(std::string_view name) {
-  std::string q = "`";
-  for (char c : name) {
-    if (c == '`') q += '`';
-    q += c;
-  }
-  return q + '`';
-}
-
 /// One output's pool of MySQL/MariaDB connections.
 class mariadb_writer final : public writer {
  public:
@@ -290,21 +280,15 @@ class mariadb_writer final : public writer {
       for (auto& [k, s] : c.upserts) mysql_stmt_close(s);
       c.upserts.clear();
     }
-    std::string names, row = "(", updates;
-    for (std::size_t i = 0; i < t_.columns.size(); ++i) {
-      const std::string col = mariadb_name(t_.columns[i]);
-      names += (i ? ", " : "") + col;
-      row += i ? ", ?" : "?";
-      if (i == 0) continue;
-      // VALUES(col): the value the row would have inserted (MySQL 5.x, 8.x and MariaDB).
-      updates += (i > 1 ? ", " : "") + col + " = " + (t_.how == mode::add ? col + " + VALUES(" + col + ")" : "VALUES(" + col + ")");
-    }
-    row += ")";
-    if (updates.empty()) updates = mariadb_name(t_.columns[0]) + " = " + mariadb_name(t_.columns[0]);
-    std::string sql = "INSERT INTO " + mariadb_name(t_.table) + " (" + names + ") VALUES ";
-    sql.reserve(sql.size() + n * (row.size() + 2) + updates.size() + 32);
+    // VALUES(col): the value the row would have inserted (MySQL 5.x, 8.x and MariaDB).
+    auto u = upsert_columns_of(t_, '`', [](const std::string& col) { return "VALUES(" + col + ")"; });
+    const std::string key = quote_name(t_.columns[0], '`');
+    if (u.updates.empty()) u.updates = key + " = " + key;
+    const std::string row = "(" + u.marks + ")";
+    std::string sql = "INSERT INTO " + quote_name(t_.table, '`') + " (" + u.names + ") VALUES ";
+    sql.reserve(sql.size() + n * (row.size() + 2) + u.updates.size() + 32);
     for (std::size_t i = 0; i < n; ++i) sql += (i ? ", " : "") + row;
-    sql += " ON DUPLICATE KEY UPDATE " + updates;
+    sql += " ON DUPLICATE KEY UPDATE " + u.updates;
     MYSQL_STMT* s = prepare(c, sql, "preparing the upsert into columns (" + t_.column_list() + ")");
     c.upserts.emplace(n, s);
     return s;
@@ -346,10 +330,9 @@ class mariadb_writer final : public writer {
           break;
       }
     }
-    const std::string rows_said = "writing rows " + std::to_string(r + 1) + "–" + std::to_string(r + n) +
-                                  " of partition " + std::to_string(part);
-    c.check(s, mysql_stmt_bind_param(s, binds.data()) == 0, rows_said);
-    c.check(s, mysql_stmt_execute(s) == 0, rows_said);
+    if (mysql_stmt_bind_param(s, binds.data()) != 0 || mysql_stmt_execute(s) != 0)
+      c.check(s, false, "writing rows " + std::to_string(r + 1) + "–" + std::to_string(r + n) + " of partition " +
+                            std::to_string(part));
   }
 
   const target t_;

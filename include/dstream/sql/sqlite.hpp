@@ -20,16 +20,6 @@
 
 namespace dstream::sql::detail {
 
-/// An SQLite identifier, quoted: a table or column name is never spliced in raw.
-inline std::string sqlite_name(std::string_view name) {
-  std::string q = "\"";
-  for (char c : name) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + '"';
-}
-
 /// One SQLite connection and its prepared statements, for one upsert output.
 class sqlite_writer final : public writer {
  public:
@@ -78,16 +68,10 @@ class sqlite_writer final : public writer {
     sqlite3_busy_timeout(db_, 10000);
     exec("CREATE TABLE IF NOT EXISTS dstream_progress (output TEXT NOT NULL, part INTEGER NOT NULL, "
          "batch_ms INTEGER NOT NULL, PRIMARY KEY (output, part, batch_ms))");
-    std::string names, marks, updates;
-    for (std::size_t i = 0; i < t_.columns.size(); ++i) {
-      names += (i ? ", " : "") + sqlite_name(t_.columns[i]);
-      marks += i ? ", ?" : "?";
-      if (i == 0) continue;
-      const std::string c = sqlite_name(t_.columns[i]);
-      updates += (i > 1 ? ", " : "") + c + " = " + (t_.how == mode::add ? c + " + excluded." + c : "excluded." + c);
-    }
-    std::string sql = "INSERT INTO " + sqlite_name(t_.table) + " (" + names + ") VALUES (" + marks + ") ON CONFLICT(" +
-                      sqlite_name(t_.columns[0]) + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+    const auto u = upsert_columns_of(t_, '"', [](const std::string& col) { return "excluded." + col; });
+    const std::string sql = "INSERT INTO " + quote_name(t_.table, '"') + " (" + u.names + ") VALUES (" + u.marks +
+                            ") ON CONFLICT(" + quote_name(t_.columns[0], '"') + ") DO " +
+                            (u.updates.empty() ? "NOTHING" : "UPDATE SET " + u.updates);
     upsert_ = prepare(sql);
     seen_ = prepare("SELECT 1 FROM dstream_progress WHERE output = ? AND part = ? AND batch_ms = ?");
     mark_ = prepare("INSERT INTO dstream_progress (output, part, batch_ms) VALUES (?, ?, ?)");

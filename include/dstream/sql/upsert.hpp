@@ -107,6 +107,35 @@ class writer {
   virtual bool concurrent() const { return false; }
 };
 
+/// A table or column name quoted with `q` (a `q` inside doubled): never spliced in raw.
+inline std::string quote_name(std::string_view name, char q) {
+  std::string s(1, q);
+  for (char c : name) {
+    if (c == q) s += q;
+    s += c;
+  }
+  return s + q;
+}
+
+/// The column parts of an upsert statement, names quoted with `q`: `names` (`"a", "b"`),
+/// `marks` (`?, ?`) and `updates`, the non-key columns each set to `incoming(col)` (the
+/// row's new value), or to `col + incoming(col)` when adding; empty for a key alone.
+struct upsert_columns {
+  std::string names, marks, updates;
+};
+template <class Incoming>
+upsert_columns upsert_columns_of(const target& t, char q, Incoming incoming) {
+  upsert_columns u;
+  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    const std::string col = quote_name(t.columns[i], q);
+    u.names += (i ? ", " : "") + col;
+    u.marks += i ? ", ?" : "?";
+    if (i == 0) continue;
+    u.updates += (i > 1 ? ", " : "") + col + " = " + (t.how == mode::add ? col + " + " + incoming(col) : incoming(col));
+  }
+  return u;
+}
+
 /// Makes the writer of a target; throws `std::invalid_argument` for a URL it cannot use
 /// (connecting waits for the first batch).
 using writer_factory = std::unique_ptr<writer> (*)(const target&);
