@@ -238,7 +238,7 @@ class direct_input final : public input<record> {
         auto p = parts_.find({r.topic, r.partition});
         if (r.until > r.from && p != parts_.end() && p->second.assigned) offsets.add(r.topic, r.partition, r.until);
       }
-      if (offsets.p->cnt > 0) rd_kafka_commit(rk_, offsets.p, 1);
+      if (!offsets.empty()) rd_kafka_commit(rk_, offsets.p, 1);
     }
     if (env_ && env_->checkpoint_dir().empty()) allocated_.erase(allocated_.begin(), allocated_.upper_bound(t));
     lock.unlock();
@@ -256,14 +256,24 @@ class direct_input final : public input<record> {
 
   void poll_loop() {
     ::dstream::detail::current_bus = &env_->listeners();
+    // Buffers are checked against their bounds every 64 records and whenever a poll comes
+    // back empty (so paused partitions resume), not for every record.
+    std::size_t since_check = 64;
     for (;;) {
       {
         std::lock_guard lock(m_);
         if (quit_) return;
       }
-      flow_control();
+      if (since_check >= 64) {
+        flow_control();
+        since_check = 0;
+      }
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 50);
-      if (!m) continue;
+      if (!m) {
+        since_check = 64;
+        continue;
+      }
+      ++since_check;
       if (m->err) {
         on_message_error(m);
         rd_kafka_message_destroy(m);
@@ -288,7 +298,7 @@ class direct_input final : public input<record> {
   // Pauses a partition whose buffer holds more than its share of the byte bound (or of
   // what the rate bound lets two batches take); resumes it at half.
   void flow_control() {
-    partition_list pause, resume;
+    partition_list pause, resume;  // allocated only when a partition changes
     {
       std::lock_guard lock(m_);
       std::size_t assigned = 0;
@@ -308,8 +318,8 @@ class direct_input final : public input<record> {
         }
       }
     }
-    if (pause.p->cnt) rd_kafka_pause_partitions(rk_, pause.p);
-    if (resume.p->cnt) rd_kafka_resume_partitions(rk_, resume.p);
+    if (!pause.empty()) rd_kafka_pause_partitions(rk_, pause.p);
+    if (!resume.empty()) rd_kafka_resume_partitions(rk_, resume.p);
   }
 
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* list,

@@ -54,7 +54,7 @@ inline std::ostream& operator<<(std::ostream& os, const record& r) {
   return os << r.topic << '-' << r.partition << '@' << r.offset << ' ' << r.key << '=' << r.value;
 }
 inline std::ostream& operator<<(std::ostream& os, const owned_record& r) {
-  return os << r.topic << '-' << r.partition << '@' << r.offset << ' ' << r.key << '=' << r.value;
+  return os << record{r.key, r.value, r.topic, r.partition, r.offset, r.timestamp};
 }
 
 namespace detail {
@@ -98,16 +98,21 @@ class conf_handle {
   rd_kafka_conf_t* c_;
 };
 
-/// Frees a topic-partition list at the end of a scope.
+/// A topic-partition list, made by its first `add` (an empty one allocates nothing) and
+/// freed at the end of the scope.
 struct partition_list {
-  rd_kafka_topic_partition_list_t* p;
-  explicit partition_list(int n = 0) : p(rd_kafka_topic_partition_list_new(n)) {}
-  ~partition_list() { rd_kafka_topic_partition_list_destroy(p); }
+  rd_kafka_topic_partition_list_t* p = nullptr;
+  partition_list() = default;
+  ~partition_list() {
+    if (p) rd_kafka_topic_partition_list_destroy(p);
+  }
   partition_list(const partition_list&) = delete;
   partition_list& operator=(const partition_list&) = delete;
   void add(const std::string& topic, std::int32_t partition, std::int64_t offset) {
+    if (!p) p = rd_kafka_topic_partition_list_new(4);
     rd_kafka_topic_partition_list_add(p, topic.c_str(), partition)->offset = offset;
   }
+  bool empty() const noexcept { return !p || p->cnt == 0; }
 };
 
 /// `bootstrap.servers` of `props`, for messages.

@@ -29,13 +29,15 @@ struct no_key {};
 
 namespace detail {
 
-/// The bytes of an element (or of a key): text as it is, other values as pprint prints them.
-template <class T>
-std::string bytes_of(const T& x) {
+/// Calls `f` with the bytes of an element (or of a key): text as it is (not copied), other
+/// values as pprint prints them.
+template <class T, class F>
+void with_bytes(const T& x, F&& f) {
   if constexpr (std::is_convertible_v<const T&, std::string_view>) {
-    return std::string(std::string_view(x));
+    f(std::string_view(x));
   } else {
-    return ::dstream::format_element(x);
+    const std::string s = ::dstream::format_element(x);
+    f(std::string_view(s));
   }
 }
 
@@ -164,15 +166,14 @@ class send_t : public ::dstream::detail::op_base {
       p->send_batch(
           [&](auto emit) {
             for (std::size_t i = 0; i < r.num_partitions(); ++i)
-              for (const T& x : r.partition(i)) {
-                const std::string value = detail::bytes_of(x);
-                if constexpr (std::is_same_v<KeyFn, no_key>) {
-                  emit(std::string_view(), false, value);
-                } else {
-                  const std::string k = detail::bytes_of(key(x));
-                  emit(k, true, value);
-                }
-              }
+              for (const T& x : r.partition(i))
+                detail::with_bytes(x, [&](std::string_view value) {
+                  if constexpr (std::is_same_v<KeyFn, no_key>) {
+                    emit(std::string_view(), false, value);
+                  } else {
+                    detail::with_bytes(key(x), [&](std::string_view k) { emit(k, true, value); });
+                  }
+                });
           },
           t);
     });
