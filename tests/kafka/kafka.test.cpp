@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -167,6 +168,33 @@ struct problems : ds::streaming_listener {
   }
 };
 
+// The partition a JVM producer's default partitioner gives a keyed record: Kafka's 32-bit
+// murmur2 of the key (seed 0x9747b28c), its sign bit cleared, modulo the partitions. Written
+// out here so that the test checks librdkafka's murmur2_random against it.
+std::int32_t jvm_partition(std::string_view key, std::int32_t partitions) {
+  constexpr std::uint32_t m = 0x5bd1e995;
+  const auto n = static_cast<std::uint32_t>(key.size());
+  std::uint32_t h = 0x9747b28cu ^ n;
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(key[i])); };
+  std::size_t i = 0;
+  for (; i + 4 <= key.size(); i += 4) {
+    std::uint32_t k = byte(i) | byte(i + 1) << 8 | byte(i + 2) << 16 | byte(i + 3) << 24;
+    k *= m;
+    k ^= k >> 24;
+    k *= m;
+    h = h * m ^ k;
+  }
+  switch (key.size() - i) {
+    case 3: h ^= byte(i + 2) << 16; [[fallthrough]];
+    case 2: h ^= byte(i + 1) << 8; [[fallthrough]];
+    case 1: h = (h ^ byte(i)) * m;
+  }
+  h ^= h >> 13;
+  h *= m;
+  h ^= h >> 15;
+  return static_cast<std::int32_t>((h & 0x7fffffffu) % static_cast<std::uint32_t>(partitions));
+}
+
 }  // namespace
 
 TEST_CASE("direct_stream: 100 000 keyed records on 4 partitions arrive once each, in their partition", "[kafka]") {
@@ -240,8 +268,9 @@ TEST_CASE("send: records round-trip through a topic, keyed with murmur2_random",
   for (auto& r : got) {
     REQUIRE(r.value == "(" + r.key + "," + "v" + r.key.substr(1) + ")");
     REQUIRE(partition_of.emplace(r.key, r.partition).second);
+    REQUIRE(r.partition == jvm_partition(r.key, 4));  // where a JVM producer puts the key
   }
-  // The same key always lands in the same partition, and the keys spread over all four.
+  // The keys spread over all four partitions.
   std::set<std::int32_t> used;
   for (auto& [k, p] : partition_of) used.insert(p);
   REQUIRE(used.size() == 4);
