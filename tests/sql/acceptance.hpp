@@ -204,19 +204,9 @@ TEST_CASE("a failure in the middle of a partition leaves none of its rows; the n
   // statements of 512 rows when the third fails.
   std::vector<SI> big;
   for (long i = 0; i < 1500; ++i) big.emplace_back(std::string("w").append(std::to_string(i)), i == 1199 ? 500000 : i);
-  auto ssc = ds::streaming_context(manual_conf(), std::chrono::seconds(1));
-  failures f;
-  ssc.add_listener(f);
-  ds::rdd_queue<SI> q;
-  q.push(ssc.context().parallelize(big, 1));
-  q.push(ssc.context().parallelize(std::vector<SI>{{"after", 4}}, 1));
-  ssc.queue_stream(q) | ds::sql::upsert(db->url(), "wordcount", {"word", "count"}, ds::sql::add);
-  ssc.start();
-  stream_test::run_batch(ssc, 1000, 1000);
-  stream_test::run_batch(ssc, 1000, 2000);
-  ssc.stop();
-  REQUIRE(f.get().size() == 1);
-  REQUIRE_THAT(f.get()[0], Catch::Contains("table wordcount") && Catch::Contains("ds::sql::upsert(" +
+  const auto failed = write_batches(*db, "wordcount", {big, {{"after", 4}}}, ds::sql::add, 1);
+  REQUIRE(failed.size() == 1);
+  REQUIRE_THAT(failed[0], Catch::Contains("table wordcount") && Catch::Contains("ds::sql::upsert(" +
                                                                                  ds::sql::redact(db->url())));
   REQUIRE(db->query("SELECT word, count FROM wordcount") == rows{{"after", "4"}});
   REQUIRE(db->query("SELECT COUNT(*) FROM dstream_progress")[0][0] == "1");
