@@ -8,6 +8,7 @@
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <string_view>
@@ -184,6 +185,36 @@ TEST_CASE("split cuts text at every delimiter and keeps empty pieces") {
       auto words = shared_context().parallelize(lines, slices) |
                    ds::flat_map([](const std::string& l) { return ds::split(l, ' '); }) | ds::collect();
       CHECK(words == v{"a", "b", "", "c", "", "d", ""});
+    }
+  }
+}
+
+TEST_CASE("split's block scan (what flat_map uses) gives the pieces its iterators give") {
+  // Texts of every length up to 70 around the 16-byte blocks, delimiters at every density,
+  // at the ends and in runs; each scanned inside a larger buffer, so a read past the text
+  // would be seen by ASan only in the copy, and a piece is checked to point into the text.
+  std::mt19937 rng(7);
+  for (std::size_t n = 0; n <= 70; ++n) {
+    for (int density : {0, 1, 4, 16}) {
+      std::string text(n, 'a');
+      for (auto& ch : text) {
+        ch = static_cast<char>('a' + rng() % 26);
+        if (density != 0 && static_cast<int>(rng() % 16) < density) ch = ',';
+      }
+      const std::string copy = text;  // exactly n bytes of heap for ASan
+      const std::string_view t(copy.data(), n);
+      std::vector<std::string_view> by_iterators;
+      for (std::string_view p : ds::split(t, ',')) by_iterators.push_back(p);
+      std::vector<std::string_view> pushed;
+      ds::split(t, ',').push_each([&](std::string_view p) {
+        CHECK((p.data() >= t.data() && p.data() + p.size() <= t.data() + t.size()));
+        pushed.push_back(p);
+      });
+      REQUIRE(pushed.size() == by_iterators.size());
+      for (std::size_t i = 0; i < pushed.size(); ++i) {
+        CHECK(pushed[i].data() == by_iterators[i].data());
+        CHECK(pushed[i].size() == by_iterators[i].size());
+      }
     }
   }
 }

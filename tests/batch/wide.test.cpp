@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,8 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include <dstream/detail/keyed.hpp>
 
 #include "support/batch_support.hpp"
 
@@ -261,6 +264,54 @@ TEST_CASE("reduce_by_key merges the values of each key") {
       auto grouped = in | ds::group_by_key(n);
       REQUIRE(keys_by_partition(reduced) == keys_by_partition(grouped));
     }
+  }
+}
+
+TEST_CASE("keyed maps hash and compare strings of every length alike, by view or owned") {
+  namespace d = ds::detail;
+  const d::key_hash h;
+  const d::key_equal eq;
+  std::string all;
+  for (int i = 0; i < 80; ++i) all.push_back(static_cast<char>('!' + (i * 37) % 90));
+  std::set<std::size_t> hashes;
+  for (std::size_t n = 0; n <= 40; ++n) {
+    const std::string owned = all.substr(0, n);
+    const std::string_view view(all.data() + 40, n);  // other bytes, same length
+    CHECK(h(owned) == h(std::string_view(owned)));
+    CHECK(h(owned) == h(owned.c_str()));
+    CHECK(eq(owned, std::string_view(owned)));
+    CHECK(eq(owned, std::string(owned)));
+    hashes.insert(h(owned));
+    // One byte changed at each position: never equal, and the hash changes.
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string other = owned;
+      other[i] = static_cast<char>(other[i] ^ 0x20);
+      CHECK_FALSE(eq(owned, other));
+      CHECK(h(owned) != h(other));
+    }
+    CHECK(eq(owned, view) == (owned == view));
+    if (n > 0) CHECK_FALSE(eq(owned, owned.substr(0, n - 1)));
+  }
+  CHECK(hashes.size() == 41);
+
+  SECTION("100 000 distinct short words: no two share a hash, and the map's buckets fill evenly") {
+    std::mt19937_64 rng(11);
+    std::set<std::string> words;
+    while (words.size() < 100'000) {
+      std::string w(1 + rng() % 12, 'a');
+      for (auto& ch : w) ch = static_cast<char>('a' + rng() % 26);
+      words.insert(std::move(w));
+    }
+    std::set<std::size_t> seen;
+    std::vector<int> low_bits(256);
+    for (const auto& w : words) {
+      seen.insert(h(w));
+      ++low_bits[h(w) & 255];
+    }
+    CHECK(seen.size() == words.size());
+    // 390 a bucket on average; a poor mix of the low bits leaves buckets near empty.
+    CHECK(*std::min_element(low_bits.begin(), low_bits.end()) > 250);
+    CHECK(*std::max_element(low_bits.begin(), low_bits.end()) < 550);
   }
 }
 

@@ -49,6 +49,9 @@ void yield_each(R&& r, Out&& out) {
   using D = std::remove_cvref_t<R>;
   if constexpr (is_optional<D>::value) {
     if (r) out(static_cast<yield_t<R>>(*r));
+  } else if constexpr (requires { r.push_each(out); }) {
+    // A range that pushes its elements faster than its iterators give them (ds::split).
+    r.push_each(out);
   } else if constexpr (is_owning_temporary<R>) {
     for (auto& e : r) out(std::move(e));
   } else {

@@ -8,6 +8,10 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <dstream/detail/traits.hpp>
 
 namespace dstream {
@@ -78,6 +82,46 @@ class split_view {
 
   iterator begin() const noexcept { return iterator(text_, d_, false); }
   iterator end() const noexcept { return iterator(text_, d_, true); }
+
+  /// Calls `out(piece)` for each piece, in order: what `flat_map` uses instead of the
+  /// iterators. With SSE2 it finds the delimiters 16 bytes at a time (one compare and a bit
+  /// mask, then one step per delimiter found), the last partial block by reading the
+  /// text's last 16 bytes again; never a byte outside the text.
+  template <class Out>
+  void push_each(Out&& out) const {
+    const char* const first = text_.data();
+    const char* const end = first + text_.size();
+    const char* start = first;  // of the current piece
+    const char* p = first;      // bytes before p are scanned
+    auto emit_from = [&](const char* block, unsigned mask) {
+      while (mask != 0) {
+        const char* at = block + __builtin_ctz(mask);
+        out(std::string_view(start, static_cast<std::size_t>(at - start)));
+        start = at + 1;
+        mask &= mask - 1;
+      }
+    };
+#if defined(__SSE2__)
+    if (end - first >= 16) {
+      const __m128i d = _mm_set1_epi8(d_);
+      auto match = [&d](const char* at) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+        return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, d)));
+      };
+      for (; end - p >= 16; p += 16) emit_from(p, match(p));
+      if (p != end) {
+        // The last 16 bytes, without the ones the loop has seen.
+        const char* block = end - 16;
+        emit_from(block, match(block) & (0xffffu << (p - block)));
+        p = end;
+      }
+    }
+#endif
+    for (; p != end; ++p) {
+      if (*p == d_) emit_from(p, 1u);
+    }
+    out(std::string_view(start, static_cast<std::size_t>(end - start)));
+  }
 
  private:
   std::string_view text_;
