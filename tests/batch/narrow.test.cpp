@@ -219,6 +219,31 @@ TEST_CASE("split's block scan (what flat_map uses) gives the pieces its iterator
   }
 }
 
+TEST_CASE("words' block scan (what flat_map uses) gives the words its iterators give") {
+  const std::string blanks = " \t\n\v\f\r";
+  std::mt19937 rng(8);
+  for (std::size_t n = 0; n <= 70; ++n) {
+    for (int density : {0, 1, 4, 10, 16}) {
+      std::string text(n, 'a');
+      for (auto& ch : text) {
+        ch = static_cast<char>(rng() % 3 == 0 ? 0x80 + rng() % 128 : 'a' + rng() % 26);  // bytes >= 0x80 are letters
+        if (density != 0 && static_cast<int>(rng() % 16) < density) ch = blanks[rng() % blanks.size()];
+      }
+      const std::string copy = text;
+      const std::string_view t(copy.data(), n);
+      std::vector<std::string_view> by_iterators;
+      for (std::string_view w : ds::words(t)) by_iterators.push_back(w);
+      std::vector<std::string_view> pushed;
+      ds::words(t).push_each([&](std::string_view w) { pushed.push_back(w); });
+      REQUIRE(pushed.size() == by_iterators.size());
+      for (std::size_t i = 0; i < pushed.size(); ++i) {
+        CHECK(pushed[i].data() == by_iterators[i].data());
+        CHECK(pushed[i].size() == by_iterators[i].size());
+      }
+    }
+  }
+}
+
 TEST_CASE("words and split_by: the library's splitters for flat_map") {
   using v = std::vector<std::string>;
   CHECK(pieces(ds::words("  a b\tc\n")) == v{"a", "b", "c"});
