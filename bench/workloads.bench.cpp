@@ -929,13 +929,13 @@ void nexmark_q0() {
   stateless(
       "NEXMark q0 (pass-through)", [](const event& e, auto sink) { sink(hash_event(e)); },
       [](ds::dstream<event> s) { return s | ds::map([](const event& e) { return one(hash_event(e)); }) | ds::reduce(add_digests{}); },
-      [](const std::vector<event>& v) {
 #ifdef WORKLOADS_STD_VIEWS
+      [](const std::vector<event>& v) {
         return fold(v | std::views::transform(hash_event));
-#else
-        return fold(v);
-#endif
       },
+#else
+      nullptr,  // no std::views with this compiler
+#endif
       [](const std::vector<event>& v) { return fold(v | ranges::views::transform(hash_event)); });
 }
 
@@ -949,14 +949,14 @@ void nexmark_q1() {
         return s | ds::filter(is_bid) | ds::map([](const event& e) { return to_euros(bid_of(e)); }) |
                ds::map([](const bid& b) { return one(hash_bid(b)); }) | ds::reduce(add_digests{});
       },
-      [](const std::vector<event>& v) {
 #ifdef WORKLOADS_STD_VIEWS
+      [](const std::vector<event>& v) {
         return fold(v | std::views::filter(is_bid) | std::views::transform(bid_of) | std::views::transform(to_euros) |
                     std::views::transform(hash_bid));
-#else
-        return fold(v);
-#endif
       },
+#else
+      nullptr,  // no std::views with this compiler
+#endif
       [](const std::vector<event>& v) {
         return fold(v | ranges::views::filter(is_bid) | ranges::views::transform(bid_of) |
                     ranges::views::transform(to_euros) | ranges::views::transform(hash_bid));
@@ -973,14 +973,14 @@ void nexmark_q2() {
         return s | ds::filter([](const event& e) { return is_bid(e) && selected(bid_of(e)); }) |
                ds::map([](const event& e) { return one(hash_selected(bid_of(e))); }) | ds::reduce(add_digests{});
       },
-      [](const std::vector<event>& v) {
 #ifdef WORKLOADS_STD_VIEWS
+      [](const std::vector<event>& v) {
         return fold(v | std::views::filter(is_bid) | std::views::transform(bid_of) | std::views::filter(selected) |
                     std::views::transform(hash_selected));
-#else
-        return fold(v);
-#endif
       },
+#else
+      nullptr,  // no std::views with this compiler
+#endif
       [](const std::vector<event>& v) {
         return fold(v | ranges::views::filter(is_bid) | ranges::views::transform(bid_of) |
                     ranges::views::filter(selected) | ranges::views::transform(hash_selected));
@@ -1049,7 +1049,7 @@ void nexmark_q5() {
 
 // q7: the highest bid of each 10 s tumbling window (ties: the largest auction, bidder, time).
 struct higher {
-  bid operator()(const bid& a, const bid& b) const {
+  const bid& operator()(const bid& a, const bid& b) const {
     return std::tie(a.price, a.auction, a.bidder, a.time) >= std::tie(b.price, b.auction, b.bidder, b.time) ? a : b;
   }
 };
@@ -1060,19 +1060,19 @@ void nexmark_q7() {
   const auto& in = nexmark_events();
   // By hand: the best bid of each half of each window, the two halves merged per window.
   auto best_per_window = [&](std::size_t from, std::size_t to) {
-    std::vector<std::optional<bid>> out(in.count / 10);
+    std::vector<const bid*> out(in.count / 10);
     for (std::size_t b = 0; b < in.count; ++b)
       for (std::size_t j = from; j < to; ++j)
         for (const event& e : in.half(b, j))
-          if (is_bid(e)) {
-            auto& best = out[b / 10];
-            best = best ? higher{}(*best, bid_of(e)) : bid_of(e);
+          if (const bid* x = std::get_if<bid>(&e)) {
+            const bid*& best = out[b / 10];
+            best = best ? &higher{}(*best, *x) : x;
           }
     return out;
   };
-  auto keys = [](const std::vector<std::optional<bid>>& v) {
+  auto keys = [](const std::vector<const bid*>& v) {
     std::vector<std::vector<bid_key>> out;
-    for (const auto& b : v) out.push_back({key_of(*b)});
+    for (const bid* b : v) out.push_back({key_of(*b)});
     return out;
   };
   const auto expected = keys(best_per_window(0, 2));
@@ -1080,11 +1080,11 @@ void nexmark_q7() {
   r.hand1 = timed(r.name, "hand (1 thread)", expected, [&] { return hand_run([&] { return keys(best_per_window(0, 2)); }); });
   r.hand2 = timed(r.name, "hand (2 threads)", expected, [&] {
     return hand_run([&] {
-      std::vector<std::optional<bid>> a;
+      std::vector<const bid*> a;
       std::thread t([&] { a = best_per_window(0, 1); });
       auto b = best_per_window(1, 2);
       t.join();
-      for (std::size_t w = 0; w < a.size(); ++w) a[w] = higher{}(*a[w], *b[w]);
+      for (std::size_t w = 0; w < a.size(); ++w) a[w] = &higher{}(*a[w], *b[w]);
       return keys(a);
     });
   });
@@ -1092,7 +1092,7 @@ void nexmark_q7() {
     double s = timed(r.name, "dstream", expected, [&] {
       return run_dstream(threads, in, [](ds::streaming_context&, ds::dstream<event> s) {
         ds::dstream<bid> bids = s | ds::filter(is_bid) | ds::map(bid_of);
-        return bids | ds::reduce_by_window(higher{}, 10s, 10s) | ds::map(key_of);
+        return bids | ds::reduce_by_window([](const bid& a, const bid& b) { return bid(higher{}(a, b)); }, 10s, 10s) | ds::map(key_of);
       });
     });
     (threads == 1 ? r.ds1 : r.ds2) = s;
