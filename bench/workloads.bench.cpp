@@ -592,6 +592,8 @@ void word_count_window() {
     return out;
   };
   const auto expected = hand();
+  std::printf("WordCount: %lld distinct words, %lld words in the last window\n",
+              static_cast<long long>(expected.back()[0].keys), static_cast<long long>(expected.back()[0].total));
   row r{"WordCount (30 s / 1 s)", in.records()};
   r.hand1 = timed(r.name, "hand (1 thread)", expected, [&] { return hand_run(hand); });
   for (std::size_t threads : {1, 2}) {
