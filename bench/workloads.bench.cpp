@@ -324,8 +324,8 @@ struct generating {
 constexpr std::size_t record_bytes = 100;
 constexpr std::size_t vocabulary_size = 100'000;
 constexpr std::size_t text_batches = 40;          // WordCount, TopKCount: 40 s of 1 s batches
-constexpr std::size_t text_records_per_batch = 5'000;
-constexpr std::size_t grep_batches = 100;         // Grep: the same records, 20 000 a batch (10 distinct batches)
+constexpr std::size_t text_records_per_batch = 3'000;
+constexpr std::size_t grep_batches = 100;         // Grep: the same records, 12 000 a batch (10 distinct batches)
 constexpr std::size_t top_k = 10;
 
 struct text_data {
@@ -541,24 +541,39 @@ top_list top_of(const R& counts) {
 
 constexpr std::size_t window_batches = 30;  // 30 s of 1 s batches
 
+/// The words of `lines` counted into `counts`.
+void count_words(const std::vector<std::string>& lines, string_map<std::int64_t>& counts) {
+  for (const std::string& s : lines)
+    for_each_word(s, [&](std::string_view w) {
+      if (auto it = counts.find(w); it != counts.end()) {
+        ++it->second;
+      } else {
+        counts.emplace(w, 1);
+      }
+    });
+}
+
 /// The hand-written incremental window: a count map per batch kept for 30 batches; each
 /// batch adds its counts and subtracts those of the batch leaving (keys at 0 erased);
-/// `emit(window)` after each batch.
+/// `emit(window)` after each batch. With `two_threads`, a second std::thread counts half
+/// of each batch and the smaller map is added into the larger; the window stays on one.
 template <class Emit>
-void hand_window_counts(const batch_set<std::string>& in, std::size_t from, std::size_t to, Emit emit) {
+void hand_window_counts(const batch_set<std::string>& in, bool two_threads, Emit emit) {
   std::deque<string_map<std::int64_t>> batches;
   string_map<std::int64_t> window;
   for (std::size_t b = 0; b < in.count; ++b) {
     string_map<std::int64_t> counts;
-    for (std::size_t j = from; j < to; ++j)
-      for (const std::string& s : in.half(b, j))
-        for_each_word(s, [&](std::string_view w) {
-          if (auto it = counts.find(w); it != counts.end()) {
-            ++it->second;
-          } else {
-            counts.emplace(w, 1);
-          }
-        });
+    if (two_threads) {
+      string_map<std::int64_t> other;
+      std::thread t([&] { count_words(in.half(b, 0), other); });
+      count_words(in.half(b, 1), counts);
+      t.join();
+      if (counts.size() < other.size()) std::swap(counts, other);
+      for (const auto& [w, n] : other) counts[w] += n;
+    } else {
+      count_words(in.half(b, 0), counts);
+      count_words(in.half(b, 1), counts);
+    }
     for (const auto& [w, n] : counts) window[w] += n;
     batches.push_back(std::move(counts));
     if (batches.size() > window_batches) {
@@ -582,20 +597,21 @@ ds::dstream<word_count> windowed_counts(ds::dstream<std::string> lines) {
 
 void word_count_window() {
   const auto& in = text().window_batches;
-  auto hand = [&] {
+  auto hand = [&](bool two_threads) {
     std::vector<std::vector<window_digest>> out;
-    hand_window_counts(in, 0, 2, [&](const string_map<std::int64_t>& window) {
+    hand_window_counts(in, two_threads, [&](const string_map<std::int64_t>& window) {
       window_digest d;
       for (const auto& [w, n] : window) d = add_window_digests{}(d, digest_of({w, n}));
       out.push_back({d});
     });
     return out;
   };
-  const auto expected = hand();
+  const auto expected = hand(false);
   std::printf("WordCount: %lld distinct words, %lld words in the last window\n",
               static_cast<long long>(expected.back()[0].keys), static_cast<long long>(expected.back()[0].total));
   row r{"WordCount (30 s / 1 s)", in.records()};
-  r.hand1 = timed(r.name, "hand (1 thread)", expected, [&] { return hand_run(hand); });
+  r.hand1 = timed(r.name, "hand (1 thread)", expected, [&] { return hand_run([&] { return hand(false); }); });
+  r.hand2 = timed(r.name, "hand (2 threads)", expected, [&] { return hand_run([&] { return hand(true); }); });
   for (std::size_t threads : {1, 2}) {
     timing s = timed(r.name, "dstream", expected, [&] {
       return run_dstream(threads, in, [](ds::streaming_context&, ds::dstream<std::string> lines) {
@@ -610,16 +626,17 @@ void word_count_window() {
 
 void top_k_count() {
   const auto& in = text().window_batches;
-  auto hand = [&] {
+  auto hand = [&](bool two_threads) {
     std::vector<std::vector<top_list>> out;
-    hand_window_counts(in, 0, 2, [&](const string_map<std::int64_t>& window) {
+    hand_window_counts(in, two_threads, [&](const string_map<std::int64_t>& window) {
       out.push_back({top_of(window)});
     });
     return out;
   };
-  const auto expected = hand();
+  const auto expected = hand(false);
   row r{"TopKCount (30 s / 1 s)", in.records()};
-  r.hand1 = timed(r.name, "hand (1 thread)", expected, [&] { return hand_run(hand); });
+  r.hand1 = timed(r.name, "hand (1 thread)", expected, [&] { return hand_run([&] { return hand(false); }); });
+  r.hand2 = timed(r.name, "hand (2 threads)", expected, [&] { return hand_run([&] { return hand(true); }); });
   for (std::size_t threads : {1, 2}) {
     timing s = timed(r.name, "dstream", expected, [&] {
       return run_dstream(threads, in, [](ds::streaming_context&, ds::dstream<std::string> lines) {
@@ -1026,15 +1043,30 @@ struct hotter {
 
 void nexmark_q5() {
   const auto& in = nexmark_events();
-  auto hand = [&] {
+  using count_map = boost::unordered_flat_map<std::int64_t, std::int64_t>;
+  auto count_bids = [](const std::vector<event>& events, count_map& counts) {
+    for (const event& e : events)
+      if (is_bid(e)) ++counts[bid_of(e).auction];
+  };
+  // With `two_threads`, a second std::thread counts half of each batch (merged into the
+  // larger map); the window stays on one thread.
+  auto hand = [&](bool two_threads) {
     std::vector<std::vector<auction_count>> out;
-    std::deque<boost::unordered_flat_map<std::int64_t, std::int64_t>> batches;
-    boost::unordered_flat_map<std::int64_t, std::int64_t> window;
+    std::deque<count_map> batches;
+    count_map window;
     for (std::size_t b = 0; b < in.count; ++b) {
-      boost::unordered_flat_map<std::int64_t, std::int64_t> counts;
-      for (std::size_t j = 0; j < 2; ++j)
-        for (const event& e : in.half(b, j))
-          if (is_bid(e)) ++counts[bid_of(e).auction];
+      count_map counts;
+      if (two_threads) {
+        count_map other;
+        std::thread t([&] { count_bids(in.half(b, 0), other); });
+        count_bids(in.half(b, 1), counts);
+        t.join();
+        if (counts.size() < other.size()) std::swap(counts, other);
+        for (const auto& [a, n] : other) counts[a] += n;
+      } else {
+        count_bids(in.half(b, 0), counts);
+        count_bids(in.half(b, 1), counts);
+      }
       batches.push_back(std::move(counts));
       if ((b + 1) % 5 != 0) continue;
       // A slide: the five batches entering the window, the five leaving it.
@@ -1055,9 +1087,10 @@ void nexmark_q5() {
     }
     return out;
   };
-  const auto expected = hand();
+  const auto expected = hand(false);
   row r{"NEXMark q5 (hot items)", in.records()};
-  r.hand1 = timed(r.name, "hand (1 thread)", expected, [&] { return hand_run(hand); });
+  r.hand1 = timed(r.name, "hand (1 thread)", expected, [&] { return hand_run([&] { return hand(false); }); });
+  r.hand2 = timed(r.name, "hand (2 threads)", expected, [&] { return hand_run([&] { return hand(true); }); });
   for (std::size_t threads : {1, 2}) {
     timing s = timed(r.name, "dstream", expected, [&] {
       return run_dstream(threads, in, [](ds::streaming_context&, ds::dstream<event> s) {
