@@ -15,7 +15,8 @@
 // Every stream runs on the manual clock with 1 s batches fed from a queue_stream of rdds
 // built before the run (two partitions each), so a run is a fixed number of batches,
 // timed on the wall clock from the first batch to the last. The figures are records a
-// second per core: records ÷ seconds ÷ threads (`local[1]` and `local[2]`). The stateless
+// second per core: records ÷ seconds ÷ threads (`local[1]` and `local[2]`), and, steadier
+// on a shared machine, records per CPU second of the whole process. The stateless
 // pipelines (Grep, q0, q1, q2) are also written with std::views (g++ only: clang++ 14
 // cannot compile libstdc++ 12's <ranges>) and with range-v3, checked equal too.
 //
