@@ -1,6 +1,7 @@
 // Word count over generated text: the library on one and two threads against a
 // hand-written loop (string_view split, boost::unordered_flat_map with heterogeneous
-// lookup) on one and two threads, and beside std::views::split into the same map.
+// lookup) on one and two threads, beside std::views::split into the same map, and (when
+// oneTBB is found: DSTREAM_BENCH_TBB) beside a two-thread count written with oneTBB.
 //
 // The text: 50 MiB of lines of 5 to 15 words (10 on average) drawn from a vocabulary of
 // 100,000 distinct lowercase words of 3 to 10 letters with Zipf frequencies (s = 1),
@@ -22,6 +23,13 @@
 #include <benchmark/benchmark.h>
 #include <boost/container_hash/hash.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
+
+#ifdef DSTREAM_BENCH_TBB
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/combinable.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+#endif
 
 #include <dstream/dstream.hpp>
 
@@ -203,6 +211,52 @@ void dstream_count(benchmark::State& state, std::size_t threads) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
 }
 
+#ifdef DSTREAM_BENCH_TBB
+// Two threads as a C++ user writes them with oneTBB and no streaming library:
+// parallel_for over ranges of lines, each worker counting into its own flat map
+// (tbb::combinable), the maps added together at the end. Checked against one pass: the
+// same number of distinct words and the same total.
+void tbb_2_threads(benchmark::State& state) {
+  const corpus& c = text();
+  const std::int64_t expected = distinct_words();
+  tbb::task_arena arena(2);
+  for (auto _ : state) {
+    tbb::combinable<counts_map> per_thread;
+    arena.execute([&] {
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, c.lines.size(), 4096),
+                        [&](const tbb::blocked_range<std::size_t>& r) {
+                          counts_map& counts = per_thread.local();
+                          for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                            std::string_view rest = c.lines[i];
+                            for (;;) {
+                              const std::size_t space = rest.find(' ');
+                              const std::string_view word = rest.substr(0, space);
+                              if (auto it = counts.find(word); it != counts.end()) {
+                                ++it->second;
+                              } else {
+                                counts.emplace(word, 1);
+                              }
+                              if (space == std::string_view::npos) break;
+                              rest.remove_prefix(space + 1);
+                            }
+                          }
+                        });
+    });
+    counts_map all;
+    per_thread.combine_each([&](counts_map& m) {
+      if (all.size() < m.size()) std::swap(all, m);
+      for (const auto& [word, n] : m) all[word] += n;
+    });
+    benchmark::DoNotOptimize(all.size());
+    std::int64_t total = 0;
+    for (const auto& kv : all) total += kv.second;
+    if (static_cast<std::int64_t>(all.size()) != expected || total != static_cast<std::int64_t>(c.words))
+      state.SkipWithError("oneTBB disagrees with one pass");
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
+}
+#endif
+
 void dstream_1_thread(benchmark::State& state) { dstream_count(state, 1); }
 void dstream_2_threads(benchmark::State& state) { dstream_count(state, 2); }
 
@@ -228,6 +282,14 @@ int main(int argc, char** argv) {
       ->ComputeStatistics("min", bench::fastest)
       ->UseRealTime();
 #endif
+#ifdef DSTREAM_BENCH_TBB
+  benchmark::RegisterBenchmark("word_count/tbb_2_threads", &tbb_2_threads)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1)
+      ->Repetitions(10)
+      ->ComputeStatistics("min", bench::fastest)
+      ->UseRealTime();
+#endif
   return bench::run(argc, argv,
                     {{"1 thread / hand-written", "word_count/dstream_1_thread", "word_count/hand_written", "<= 1.25"},
                      {"1 thread / std::views::split", "word_count/dstream_1_thread", "word_count/std_views_split",
@@ -237,5 +299,7 @@ int main(int argc, char** argv) {
                      {"hand-written speed-up: 1 / 2 threads", "word_count/hand_written",
                       "word_count/hand_written_2_threads", "reference"},
                      {"2 threads / hand-written 2 threads", "word_count/dstream_2_threads",
-                      "word_count/hand_written_2_threads", "<= 1.25"}});
+                      "word_count/hand_written_2_threads", "<= 1.25"},
+                     {"2 threads / oneTBB 2 threads", "word_count/dstream_2_threads", "word_count/tbb_2_threads",
+                      "<= 1.25"}});
 }
