@@ -40,19 +40,7 @@ namespace dstream::kafka::detail {
 class direct_input final : public input<record> {
  public:
   direct_input(config props, std::vector<std::string> topics) : props_(std::move(props)), topics_(std::move(topics)) {
-    if (topics_.empty()) throw std::invalid_argument("ds::kafka::direct_stream: no topic given");
-    for (auto& t : topics_)
-      if (t.empty()) throw std::invalid_argument("ds::kafka::direct_stream: an empty topic name");
-    if (!props_.count("group.id"))
-      throw std::invalid_argument("ds::kafka::direct_stream: the properties have no group.id (the consumer group "
-                                  "whose committed offsets the stream keeps)");
-    for (const char* k : {"enable.auto.commit", "enable.auto.offset.store"}) {
-      auto it = props_.find(k);
-      if (it != props_.end() && it->second != "false")
-        throw std::invalid_argument(std::string("ds::kafka::direct_stream: ") + k + "=" + it->second +
-                                    " is not allowed: the stream commits offsets itself once a batch's outputs "
-                                    "succeeded; leave it unset");
-    }
+    check_direct_stream_properties(props_, topics_);
     name_ = "kafka direct_stream";
     for (auto& t : topics_) name_ += " " + t;
     name_ += " at " + servers_of(props_);

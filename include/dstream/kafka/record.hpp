@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <librdkafka/rdkafka.h>
 
@@ -114,6 +115,24 @@ struct partition_list {
   }
   bool empty() const noexcept { return !p || p->cnt == 0; }
 };
+
+/// What `direct_stream` refuses at the call: no topic, an empty topic name, no `group.id`,
+/// and automatic offset commits or stores (the stream commits itself after each batch).
+inline void check_direct_stream_properties(const config& props, const std::vector<std::string>& topics) {
+  if (topics.empty()) throw std::invalid_argument("ds::kafka::direct_stream: no topic given");
+  for (auto& t : topics)
+    if (t.empty()) throw std::invalid_argument("ds::kafka::direct_stream: an empty topic name");
+  if (!props.count("group.id"))
+    throw std::invalid_argument("ds::kafka::direct_stream: the properties have no group.id (the consumer group "
+                                "whose committed offsets the stream keeps)");
+  for (const char* k : {"enable.auto.commit", "enable.auto.offset.store"}) {
+    auto it = props.find(k);
+    if (it != props.end() && it->second != "false")
+      throw std::invalid_argument(std::string("ds::kafka::direct_stream: ") + k + "=" + it->second +
+                                  " is not allowed: the stream commits offsets itself once a batch's outputs "
+                                  "succeeded; leave it unset");
+  }
+}
 
 /// `bootstrap.servers` of `props`, for messages.
 inline std::string servers_of(const config& props) {
