@@ -12,8 +12,12 @@
 #endif
 
 #include <dstream/batch/impl/conf.ipp>
+#include <dstream/batch/impl/context.ipp>
+#include <dstream/batch/impl/stage.ipp>
 #include <dstream/checkpoint/impl/checkpoint.ipp>
+#include <dstream/checkpoint/impl/wal.ipp>
 #include <dstream/runtime/impl/listener.ipp>
+#include <dstream/io/impl/file_stream.ipp>
 #include <dstream/io/impl/socket_stream.ipp>
 #include <dstream/runtime/impl/pool.ipp>
 #include <dstream/stream/impl/node.ipp>
