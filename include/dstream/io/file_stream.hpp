@@ -30,23 +30,23 @@ class file_input final : public input<std::string> {
   /// `max_line`: the longest line kept, in bytes (0: no bound).
   explicit file_input(std::filesystem::path dir, std::size_t max_line = std::size_t(16) << 20);
 
-  std::string name() const override;
+  DSTREAM_DECL std::string name() const override;
 
   /// Files present at start are not read (only files moved in later are).
-  void start(const input_env& env) override;
+  DSTREAM_DECL void start(const input_env& env) override;
 
-  std::optional<rdd<std::string>> take(batch_time t) override;
+  DSTREAM_DECL std::optional<rdd<std::string>> take(batch_time t) override;
 
   // A checkpoint after batch `done` keeps the files of batches up to `done` as read, and
   // the files of later (pending) batches per batch, so those batches run again with them.
   // It also keeps the files of the done batches a window may still reach back to
   // (`remember_for`): after recovery those batches' rdds are read again for the windows.
-  std::string save(batch_time done) override;
-  void restore(std::string_view bytes) override;
+  DSTREAM_DECL std::string save(batch_time done) override;
+  DSTREAM_DECL void restore(std::string_view bytes) override;
   /// After recovery, a window reaching back to a batch read before the crash reads its
   /// files again.
-  std::optional<rdd<std::string>> retake(batch_time t) override;
-  void checkpointed(batch_time done) override;
+  DSTREAM_DECL std::optional<rdd<std::string>> retake(batch_time t) override;
+  DSTREAM_DECL void checkpointed(batch_time done) override;
 
  private:
   std::vector<std::string> list() const;

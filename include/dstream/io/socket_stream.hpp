@@ -24,12 +24,12 @@ class socket_line_receiver final : public receiver<std::string> {
   /// `max_line`: the longest line kept, in bytes (0: no bound).
   socket_line_receiver(std::string host, int port, std::size_t max_line = std::size_t(16) << 20)
       : host_(std::move(host)), port_(port), max_line_(max_line) {}
-  ~socket_line_receiver() override;
+  DSTREAM_DECL ~socket_line_receiver() override;
 
-  std::string name() const override;
+  DSTREAM_DECL std::string name() const override;
 
-  void on_start() override;
-  void on_stop() override;
+  DSTREAM_DECL void on_start() override;
+  DSTREAM_DECL void on_stop() override;
 
  private:
   void run();
