@@ -8,7 +8,7 @@
 //   #include <dstream/impl/src.ipp>
 
 #if !defined(DSTREAM_SEPARATE_COMPILATION)
-#error "<dstream/impl/src.ipp> is for programs built with DSTREAM_SEPARATE_COMPILATION; in the header-only form the headers define everything"
+#error "<dstream/impl/src.ipp> is for programs built with DSTREAM_SEPARATE_COMPILATION (the header-only form defines everything in the headers)"
 #endif
 
 #include <dstream/batch/impl/conf.ipp>
@@ -16,9 +16,11 @@
 #include <dstream/batch/impl/stage.ipp>
 #include <dstream/checkpoint/impl/checkpoint.ipp>
 #include <dstream/checkpoint/impl/wal.ipp>
-#include <dstream/runtime/impl/listener.ipp>
 #include <dstream/io/impl/file_stream.ipp>
+#include <dstream/io/impl/format.ipp>
+#include <dstream/io/impl/receiver_stream.ipp>
 #include <dstream/io/impl/socket_stream.ipp>
+#include <dstream/runtime/impl/listener.ipp>
 #include <dstream/runtime/impl/pool.ipp>
 #include <dstream/stream/impl/node.ipp>
 #include <dstream/stream/impl/recovery.ipp>
