@@ -8,7 +8,7 @@
 //   #include <dstream/impl/src.ipp>
 
 #if !defined(DSTREAM_SEPARATE_COMPILATION)
-#error "<dstream/impl/src.ipp> is for programs built with DSTREAM_SEPARATE_COMPILATION (the header-only form defines everything in the headers)"
+#error "<dstream/impl/src.ipp> is for programs built with DSTREAM_SEPARATE_COMPILATION"
 #endif
 
 #include <dstream/batch/impl/conf.ipp>
