@@ -41,7 +41,7 @@ class node_base {
   int id() const noexcept { return id_; }
 
   /// The interval between two rdds of this node: the parent's (or the batch interval).
-  DSTREAM_DECL virtual duration slide() const;
+  virtual duration slide() const;
   /// How far back a child may look (a window reaches back its length).
   virtual duration reach() const { return duration(0); }
 
