@@ -3,9 +3,12 @@
 beside the same jobs written without the library, at -O2 with g++ (or $CXX):
 `<dstream/dstream.hpp>` with an empty main, examples/quick_start.cpp,
 examples/network_word_count.cpp, bench/compile/twelve_pipelines.cpp and
-examples/status_page.cpp (the status page, compiled once for a program).
+examples/status_page.cpp (the status page, compiled once for a program). The rows marked
+"separate compilation" compile the same files with -DDSTREAM_SEPARATE_COMPILATION (the
+runtime's non-template code then comes from src/dstream.cpp, compiled once: its own row).
 
-Usage: bench/compile_time.py [REPEATS=1]   (run from anywhere; prints a Markdown table)"""
+Usage: bench/compile_time.py [REPEATS=1] [--only TEXT]   (run from anywhere; prints a
+Markdown table; --only: the rows whose name contains TEXT)"""
 import os
 import pathlib
 import resource
@@ -16,25 +19,32 @@ import time
 
 root = pathlib.Path(__file__).resolve().parent.parent
 cxx = os.environ.get("CXX", "g++")
-repeats = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--one" else 1
+args = sys.argv[1:]
+only = None
+if "--only" in args:
+    i = args.index("--only")
+    only = args[i + 1]
+    del args[i:i + 2]
+repeats = int(args[0]) if args and args[0] != "--one" else 1
 flags = ["-std=c++20", "-O2", "-pthread", f"-I{root / 'include'}", f"-I{root / 'examples'}"]
+separate = ["-DDSTREAM_SEPARATE_COMPILATION"]
 
 
-def compile_once(src, obj):
+def compile_once(src, obj, extra):
     """In a fresh process (so that the children's peak RSS is this compile's): prints
     wall seconds, CPU seconds and peak MB."""
     t0 = time.monotonic()
-    subprocess.run([cxx, *flags, "-c", src, "-o", obj], check=True)
+    subprocess.run([cxx, *flags, *extra, "-c", src, "-o", obj], check=True)
     wall = time.monotonic() - t0
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024)
 
 
-def measure(src):
+def measure(src, extra=()):
     best = None
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
-            out = subprocess.run([sys.executable, __file__, "--one", str(src), f"{tmp}/x.o"],
+            out = subprocess.run([sys.executable, __file__, "--one", str(src), f"{tmp}/x.o", *extra],
                                  capture_output=True, text=True, check=True).stdout.split()
         wall, cpu, rss = map(float, out)
         if best is None or wall < best[0]:
@@ -43,7 +53,7 @@ def measure(src):
 
 
 if sys.argv[1:2] == ["--one"]:
-    compile_once(sys.argv[2], sys.argv[3])
+    compile_once(sys.argv[2], sys.argv[3], sys.argv[4:])
     sys.exit(0)
 
 
@@ -52,19 +62,27 @@ with tempfile.TemporaryDirectory() as tmp:
     empty.write_text("#include <dstream/dstream.hpp>\nint main() {}\n")
     plain_empty = pathlib.Path(tmp) / "include_only_plain.cpp"
     plain_empty.write_text("#include <iostream>\n#include <string>\n#include <vector>\nint main() {}\n")
+    nwc_plain = root / "bench/compile/network_word_count_plain.cpp"
     rows = [
-        ("include <dstream/dstream.hpp>, empty main", empty, plain_empty),
-        ("quick_start", root / "examples/quick_start.cpp", root / "bench/compile/quick_start_plain.cpp"),
-        ("network_word_count", root / "examples/network_word_count.cpp",
-         root / "bench/compile/network_word_count_plain.cpp"),
-        ("12 pipelines", root / "bench/compile/twelve_pipelines.cpp", root / "bench/compile/twelve_pipelines_plain.cpp"),
-        ("examples/status_page.cpp (<dstream/ui.hpp>, Beast; once a program)", root / "examples/status_page.cpp", None),
+        ("include <dstream/dstream.hpp>, empty main", empty, plain_empty, []),
+        ("include <dstream/dstream.hpp>, empty main (separate compilation)", empty, None, separate),
+        ("quick_start", root / "examples/quick_start.cpp", root / "bench/compile/quick_start_plain.cpp", []),
+        ("network_word_count", root / "examples/network_word_count.cpp", nwc_plain, []),
+        ("network_word_count (separate compilation)", root / "examples/network_word_count.cpp", None, separate),
+        ("src/dstream.cpp (separate compilation; once a program)", root / "src/dstream.cpp", None, separate),
+        ("12 pipelines", root / "bench/compile/twelve_pipelines.cpp", root / "bench/compile/twelve_pipelines_plain.cpp",
+         []),
+        ("12 pipelines (separate compilation)", root / "bench/compile/twelve_pipelines.cpp", None, separate),
+        ("examples/status_page.cpp (<dstream/ui.hpp>, Beast; once a program)", root / "examples/status_page.cpp", None,
+         []),
     ]
     print(f"{cxx} -O2, best of {repeats} (wall time); MB: the compiler's peak resident memory\n")
     print("| program | dstream: wall s (cpu s), MB | without the library: wall s (cpu s), MB |")
     print("|---|---|---|")
-    for name, lib, plain in rows:
-        a = measure(lib)
+    for name, lib, plain, extra in rows:
+        if only is not None and only not in name:
+            continue
+        a = measure(lib, extra)
         b = measure(plain) if plain else None
         other = f"{b[0]:.1f} ({b[1]:.1f}), {b[2]:.0f}" if b else ""
         print(f"| {name} | {a[0]:.1f} ({a[1]:.1f}), {a[2]:.0f} | {other} |", flush=True)

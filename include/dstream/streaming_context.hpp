@@ -1,7 +1,7 @@
 #pragma once
 
 #include <chrono>
-#include <filesystem>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -14,11 +14,10 @@
 #include <dstream/batch/rdd.hpp>
 #include <dstream/checkpoint/checkpoint.hpp>
 #include <dstream/detail/access.hpp>
+#include <dstream/detail/config.hpp>
 #include <dstream/detail/paths.hpp>
-#include <dstream/io/file_stream.hpp>
 #include <dstream/io/queue_stream.hpp>
 #include <dstream/io/receiver_stream.hpp>
-#include <dstream/io/socket_stream.hpp>
 #include <dstream/runtime/clock.hpp>
 #include <dstream/runtime/listener.hpp>
 #include <dstream/runtime/receiver.hpp>
@@ -27,7 +26,6 @@
 #include <dstream/stream/input.hpp>
 #include <dstream/stream/input_node.hpp>
 #include <dstream/stream/scheduler.hpp>
-#include <dstream/stream/shutdown.hpp>
 
 namespace dstream {
 
@@ -60,32 +58,17 @@ inline std::unique_ptr<ui_service> (*ui_starter)(streaming_context&) = nullptr;
 /// `ssc.start(); ssc.await_termination();`
 class streaming_context {
  public:
-  streaming_context(::dstream::conf c, duration batch)
-      : sched_(std::make_shared<detail::scheduler>(::dstream::context(std::move(c)), batch)) {}
-  streaming_context(::dstream::context& ctx, duration batch)
-      : sched_(std::make_shared<detail::scheduler>(ctx, batch)) {}
+  streaming_context(::dstream::conf c, duration batch);
+  streaming_context(::dstream::context& ctx, duration batch);
 
   streaming_context(const streaming_context&) = delete;
   streaming_context& operator=(const streaming_context&) = delete;
-  streaming_context(streaming_context&& o) noexcept
-      : sched_(std::move(o.sched_)), ui_(std::move(o.ui_)), owner_(o.owner_) {
-    o.owner_ = false;
-  }
-  streaming_context& operator=(streaming_context&& o) noexcept {
-    if (this != &o) {
-      release();
-      sched_ = std::move(o.sched_);
-      ui_ = std::move(o.ui_);
-      owner_ = o.owner_;
-      o.owner_ = false;
-    }
-    return *this;
-  }
-  ~streaming_context() { release(); }
+  streaming_context(streaming_context&& o) noexcept;
+  streaming_context& operator=(streaming_context&& o) noexcept;
+  ~streaming_context();
 
-
-  ::dstream::context& context() { return sched_->context(); }
-  duration batch_duration() const { return sched_->batch_duration(); }
+  ::dstream::context& context();
+  duration batch_duration() const;
 
   /// Recovers a context from the newest complete checkpoint under `dir`, or creates it:
   /// `factory()` builds the graph (and calls `checkpoint(dir)`) either way; on recovery
@@ -101,7 +84,7 @@ class streaming_context {
     return ssc;
   }
   /// True when `get_or_create` found a checkpoint to recover from.
-  bool recovered() const { return sched_->recovered(); }
+  bool recovered() const;
 
   // ---- sources -------------------------------------------------------------------------
 
@@ -127,19 +110,10 @@ class streaming_context {
   }
 
   /// Lines read from a TCP server; reconnects when the connection is lost or refused.
-  dstream<std::string> socket_text_stream(const std::string& host, int port) {
-    if (port <= 0 || port > 65535)
-      throw std::invalid_argument("ds::streaming_context::socket_text_stream: port " + std::to_string(port) +
-                                  " is not in 1..65535");
-    return receiver_stream(std::make_unique<detail::socket_line_receiver>(host, port, max_line_bytes()));
-  }
+  dstream<std::string> socket_text_stream(const std::string& host, int port);
 
   /// Lines of the files moved into `directory` after start (hidden and `_` files ignored).
-  dstream<std::string> text_file_stream(const std::string& directory) {
-    return add_input(
-        std::make_unique<detail::file_input>(detail::local_path("ds::streaming_context::text_file_stream", directory),
-                                             max_line_bytes()));
-  }
+  dstream<std::string> text_file_stream(const std::string& directory);
 
   /// The records a user receiver stores (`R` derives from `ds::receiver<T>`).
   ///
@@ -156,81 +130,42 @@ class streaming_context {
   // ---- lifecycle -----------------------------------------------------------------------
 
   /// Where checkpoints go (needed by stateful operators).
-  void checkpoint(const std::string& dir) {
-    if (dir.empty()) throw std::invalid_argument("ds::streaming_context::checkpoint: the directory is empty");
-    sched_->set_checkpoint_dir(detail::local_path("ds::streaming_context::checkpoint", dir));
-  }
+  void checkpoint(const std::string& dir);
   /// Keeps every stream's rdds for at least `d` (for queries from `foreach_rdd`).
-  void remember(duration d) { sched_->set_remember(d); }
+  void remember(duration d);
 
   /// Starts the batches; with `dstream.ui.enabled=true`, the status page first (which
   /// needs `#include <dstream/ui.hpp>` in the program). With
   /// `dstream.streaming.stop_gracefully_on_shutdown=true`, SIGINT and SIGTERM then stop
   /// the context gracefully (the batches received so far are processed and output), so
   /// `await_termination()` returns (stream/shutdown.hpp).
-  void start() {
-    if (!ui_ && sched_->get_state() == ::dstream::state::initialized &&
-        context().conf().get("dstream.ui.enabled", "false") == "true") {
-      if (!detail::ui_starter)
-        throw std::logic_error("ds::streaming_context::start: dstream.ui.enabled=true, but the status page is not "
-                               "compiled in; #include <dstream/ui.hpp> in one file of the program (it brings in "
-                               "Boost.Beast), or set dstream.ui.enabled=false");
-      ui_ = detail::ui_starter(*this);
-    }
-    try {
-      sched_->start();
-    } catch (...) {
-      if (ui_ && sched_->get_state() == ::dstream::state::initialized) ui_.reset();
-      throw;
-    }
-    if (context().conf().get("dstream.streaming.stop_gracefully_on_shutdown", "false") == "true")
-      detail::shutdown_hook::stop_on_signals(sched_);
-  }
+  void start();
   /// The status page's address (`http://127.0.0.1:4040/`) while it runs, else empty.
-  std::string ui_url() const { return ui_ ? ui_->url() : std::string(); }
+  std::string ui_url() const;
   /// Stops receiving and processing (gracefully: first processes everything received),
   /// and the underlying `context` too when `stop_context`; then the status page. Idempotent.
-  void stop(bool stop_context = true, bool stop_gracefully = false) {
-    sched_->stop(stop_context, stop_gracefully);
-    if (ui_) ui_->stop();
-  }
+  void stop(bool stop_context = true, bool stop_gracefully = false);
   /// Waits until stopped; rethrows the error of a failed batch.
-  void await_termination() { sched_->await(std::nullopt); }
+  void await_termination();
   /// As `await_termination`, at most `timeout`; true when stopped.
-  bool await_termination_or_timeout(duration timeout) { return sched_->await(timeout); }
-  ::dstream::state get_state() const { return sched_->get_state(); }
-  void add_listener(streaming_listener& l) { sched_->bus().add(l); }
+  bool await_termination_or_timeout(duration timeout);
+  ::dstream::state get_state() const;
+  void add_listener(streaming_listener& l);
 
   /// The manual clock when the conf sets `dstream.streaming.clock=manual`, else null.
-  manual_clock* test_clock() { return dynamic_cast<manual_clock*>(&sched_->clock()); }
+  manual_clock* test_clock();
   /// Waits until the batch at `t` has run (or `timeout` passes); true when it has.
-  bool wait_for_batch(batch_time t, duration timeout = std::chrono::seconds(30)) {
-    return sched_->wait_for_batch(t, std::chrono::steady_clock::now() + timeout);
-  }
+  bool wait_for_batch(batch_time t, duration timeout = std::chrono::seconds(30));
 
  private:
   friend struct detail::access;
 
   // `dstream.text.max_line_bytes`: the longest line the text sources keep (default 16 MiB;
   // 0: no bound). A longer line is reported and skipped.
-  std::size_t max_line_bytes() {
-    return context().conf().get("dstream.text.max_line_bytes") ? context().conf().get_count("dstream.text.max_line_bytes")
-                                                                : std::size_t(16) << 20;
-  }
-  streaming_context(std::shared_ptr<detail::scheduler> st, bool owner) : sched_(std::move(st)), owner_(owner) {}
+  std::size_t max_line_bytes();
+  streaming_context(std::shared_ptr<detail::scheduler> st, bool owner);
 
-  void release() {
-    if (owner_ && sched_) {
-      try {
-        sched_->stop(false, false);
-      } catch (...) {
-        // Still running (stopped from one of its own threads): its bus may still post to
-        // the status page's listener, which must then outlive it.
-        (void)ui_.release();
-      }
-    }
-    ui_.reset();
-  }
+  void release();
 
   std::shared_ptr<detail::scheduler> sched_;
   std::unique_ptr<detail::ui_service> ui_;  // its listener is on sched_'s bus: release() stops the batches first
@@ -238,3 +173,7 @@ class streaming_context {
 };
 
 }  // namespace dstream
+
+#ifdef DSTREAM_HEADER_ONLY
+#include <dstream/impl/streaming_context.ipp>
+#endif

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Compiles every public header alone (a one-line .cpp including it) with g++ and
-clang++, -Wall -Wextra -Wpedantic -Werror. Exit status 1 names each header that fails."""
+clang++, -Wall -Wextra -Wpedantic -Werror, in both forms: header-only, and with
+DSTREAM_SEPARATE_COMPILATION (where the headers only declare what src/dstream.cpp
+defines). Exit status 1 names each header that fails."""
 import concurrent.futures
 import pathlib
 import shutil
@@ -17,21 +19,24 @@ flags = ["-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-on
 optional = {"dstream/kafka.hpp": "rdkafka", "dstream/sql.hpp": "sql"}
 
 
+forms = {"header-only": [], "separate compilation": ["-DDSTREAM_SEPARATE_COMPILATION"]}
+
+
 def check(job):
-    compiler, header = job
+    compiler, form, header = job
     with tempfile.TemporaryDirectory() as tmp:
         src = pathlib.Path(tmp) / "alone.cpp"
         src.write_text(f"#include <{header}>\n#include <{header}>\nint main() {{}}\n")
-        r = subprocess.run([compiler, *flags, str(src)], capture_output=True, text=True)
-        return compiler, header, r.returncode, r.stderr
+        r = subprocess.run([compiler, *flags, *forms[form], str(src)], capture_output=True, text=True)
+        return compiler, form, header, r.returncode, r.stderr
 
 
-jobs = [(c, h) for c in compilers for h in headers]
+jobs = [(c, f, h) for c in compilers for f in forms for h in headers]
 failed = 0
 with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-    for compiler, header, rc, err in pool.map(check, jobs):
+    for compiler, form, header, rc, err in pool.map(check, jobs):
         if rc != 0:
             failed += 1
-            print(f"FAIL {compiler} <{header}>:\n{err[:4000]}")
-print(f"{len(jobs) - failed} of {len(jobs)} header compilations clean ({', '.join(compilers)})")
+            print(f"FAIL {compiler} ({form}) <{header}>:\n{err[:4000]}")
+print(f"{len(jobs) - failed} of {len(jobs)} header compilations clean ({', '.join(compilers)}; {', '.join(forms)})")
 sys.exit(1 if failed else 0)

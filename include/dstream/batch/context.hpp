@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <dstream/batch/conf.hpp>
+#include <dstream/detail/config.hpp>
 #include <dstream/batch/rdd.hpp>
 #include <dstream/detail/access.hpp>
 #include <dstream/detail/traits.hpp>
@@ -28,8 +29,7 @@ namespace dstream {
 /// made from it) is gone. Actions on its rdds after `stop()` throw `std::logic_error`.
 class context {
  public:
-  explicit context(::dstream::conf c = ::dstream::conf())
-      : core_(std::make_shared<detail::context_core>(std::move(c))) {}
+  explicit context(::dstream::conf c = ::dstream::conf());
 
   const ::dstream::conf& conf() const noexcept { return core_->conf(); }
 
@@ -77,19 +77,14 @@ class context {
   }
 
   /// Waits for running actions and stops the pool. Idempotent.
-  void stop() { core_->stop(); }
-  bool stopped() const { return core_->stopped(); }
-
+  void stop();
+  bool stopped() const;
 
  private:
   friend struct detail::access;
   const std::shared_ptr<detail::context_core>& core() const noexcept { return core_; }
 
-  void check_running(const char* what) const {
-    if (core_->stopped())
-      throw std::logic_error(std::string("ds::context::") + what +
-                             ": the context was stopped; create a new ds::context");
-  }
+  void check_running(const char* what) const;
 
   template <class E>
   rdd<E> slice(std::vector<E>&& all, std::size_t num_slices) const {
@@ -110,3 +105,7 @@ class context {
 };
 
 }  // namespace dstream
+
+#ifdef DSTREAM_HEADER_ONLY
+#include <dstream/batch/impl/context.ipp>
+#endif

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <dstream/batch/conf.hpp>
+#include <dstream/detail/config.hpp>
 #include <dstream/detail/access.hpp>
 #include <dstream/detail/fusion.hpp>
 #include <dstream/detail/protocol.hpp>
@@ -34,17 +35,12 @@ namespace detail {
 /// rdd of a stopped context throw `std::logic_error`.
 class context_core {
  public:
-  explicit context_core(::dstream::conf c) : conf_(std::move(c)), threads_(conf_.threads()) {
-    pool_ = std::make_unique<thread_pool>(threads_);
-  }
+  explicit context_core(::dstream::conf c);
 
   const ::dstream::conf& conf() const noexcept { return conf_; }
   std::size_t parallelism() const noexcept { return threads_; }
 
-  bool stopped() const {
-    std::lock_guard lock(m_);
-    return stopped_;
-  }
+  bool stopped() const;
 
   /// Runs `f(i)` for i in [0, n) on the pool; the first exception thrown reaches the caller.
   template <class F>
@@ -59,26 +55,11 @@ class context_core {
   }
 
   /// Waits for running actions, then joins the pool's threads. Idempotent.
-  void stop() {
-    std::unique_lock lock(m_);
-    stopped_ = true;
-    idle_.wait(lock, [&] { return active_ == 0; });
-    pool_.reset();
-  }
+  void stop();
 
  private:
-  thread_pool* enter() {
-    std::lock_guard lock(m_);
-    if (stopped_)
-      throw std::logic_error("dstream: the context '" + conf_.app_name() +
-                             "' was stopped; create a new ds::context to run more actions");
-    ++active_;
-    return pool_.get();
-  }
-  void leave() {
-    std::lock_guard lock(m_);
-    if (--active_ == 0) idle_.notify_all();
-  }
+  thread_pool* enter();
+  void leave();
 
   ::dstream::conf conf_;
   std::size_t threads_;
@@ -196,3 +177,7 @@ auto materialize_parts(const rdd<T>& base, const Ops& ops, std::int64_t time_ms 
 
 }  // namespace detail
 }  // namespace dstream
+
+#ifdef DSTREAM_HEADER_ONLY
+#include <dstream/batch/impl/stage.ipp>
+#endif

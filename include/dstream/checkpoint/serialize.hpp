@@ -237,7 +237,11 @@ struct type_tag_of<T> {
     } else if constexpr (std::is_same_v<T, bool>) {
       return "bool";
     } else {
-      return (std::is_floating_point_v<T> ? "f" : std::is_signed_v<T> ? "i" : "u") + std::to_string(8 * sizeof(T));
+      // Appended, not `"i" + std::to_string(...)`: g++ 12 raises a false -Wrestrict on that
+      // operator+ once it is inlined deep enough (the windowed example, separately compiled).
+      std::string tag = std::is_floating_point_v<T> ? "f" : std::is_signed_v<T> ? "i" : "u";
+      tag += std::to_string(8 * sizeof(T));
+      return tag;
     }
   }
 };

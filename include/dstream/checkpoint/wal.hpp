@@ -5,28 +5,66 @@
 // blocks pending batches had; recovery gives pending batches their blocks again and the
 // rest to the next batch; blocks in a checkpointed state are deleted.
 
-#include <algorithm>
 #include <cstdint>
-#include <cstdio>
+#include <exception>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <map>
 #include <mutex>
-#include <stdexcept>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
-#include <dstream/checkpoint/checkpoint.hpp>
 #include <dstream/checkpoint/serialize.hpp>
+#include <dstream/detail/config.hpp>
 #include <dstream/runtime/block_generator.hpp>
 #include <dstream/runtime/time.hpp>
 
 namespace dstream::detail {
+
+/// What the log of one receiver does whatever its record type: the block files under its
+/// directory, and which blocks each batch took (`block_log<T>` adds the records' encoding).
+class block_log_files {
+ public:
+  /// A block file found at `open`: its sequence number, and the batch pending at the crash
+  /// that had it (none: the block goes to the next batch).
+  struct entry {
+    std::uint64_t seq = 0;
+    std::optional<batch_time> owner;
+  };
+
+  /// Opens the log under `dir`: deletes the blocks already in a checkpointed state and
+  /// returns the others, oldest first.
+  std::vector<entry> open(std::filesystem::path dir);
+  /// The sequence number of the next block, after those found by `open`.
+  std::uint64_t next_seq() const noexcept { return next_; }
+  /// The bytes of block `seq` (empty when it cannot be read).
+  std::string read(std::uint64_t seq) const;
+  /// Writes block `seq` and flushes it to disk; throws naming the file.
+  void write(std::uint64_t seq, std::string_view bytes) const;
+  /// Block `seq` cannot be decoded: says so (it was written partly when the process died).
+  void report_unreadable(std::uint64_t seq, const char* why) const;
+
+  /// Batch `t` took the blocks `seqs`.
+  void allocated(batch_time t, std::vector<std::uint64_t> seqs);
+  // Every block up to `consumed` is in the state of a checkpointed batch; the blocks of
+  // later (pending) batches are listed per batch.
+  std::string save(batch_time done);
+  void restore(std::string_view bytes);
+  /// Batch `done` is checkpointed: its blocks and those of earlier batches go.
+  void checkpointed(batch_time done);
+
+ private:
+  std::filesystem::path path_of(std::uint64_t seq) const;
+
+  std::filesystem::path dir_;
+  std::mutex m_;
+  std::map<batch_time, std::vector<std::uint64_t>> allocated_;
+  std::map<batch_time, std::vector<std::uint64_t>> pending_;  // from the checkpoint recovered
+  std::uint64_t consumed_ = 0;
+  std::uint64_t next_ = 0;
+};
 
 template <class T>
 class block_log {
@@ -35,112 +73,39 @@ class block_log {
   /// returned by batch; the others go to `blocks` for the next batch. From now on every
   /// block `blocks` cuts is logged first.
   std::map<batch_time, std::vector<block<T>>> open(std::filesystem::path dir, block_generator<T>& blocks) {
-    namespace fs = std::filesystem;
-    dir_ = std::move(dir);
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    if (ec) throw std::runtime_error("dstream: cannot create the receiver log " + dir_.string() + ": " + ec.message());
     std::map<batch_time, std::vector<block<T>>> replay;
-    std::uint64_t next = consumed_;
-    std::map<std::uint64_t, batch_time> owner_of;
-    for (auto& [t, seqs] : pending_)
-      for (auto q : seqs) owner_of[q] = t;
-    std::vector<std::pair<std::uint64_t, fs::path>> files;
-    for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-      std::string name = it->path().filename().string();
-      if (name.rfind("block-", 0) != 0) continue;
-      try {
-        files.emplace_back(std::stoull(name.substr(6)), it->path());
-      } catch (...) {
-        continue;
-      }
-    }
-    std::sort(files.begin(), files.end());
-    for (auto& [seq, path] : files) {
-      next = std::max(next, seq + 1);
-      if (seq < consumed_) {
-        fs::remove(path, ec);  // already in a checkpointed state
-        continue;
-      }
-      std::ifstream in(path, std::ios::binary);
-      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& e : files_.open(std::move(dir))) {
       block<T> b;
-      b.seq = seq;
+      b.seq = e.seq;
       try {
-        b.records = deserialize<std::vector<T>>(bytes);
-      } catch (const std::exception& e) {
-        std::cerr << "dstream: receiver log entry " << path.string() << " is unreadable (" << e.what()
-                  << "); it was written partly when the process died and is skipped\n";
+        b.records = deserialize<std::vector<T>>(files_.read(e.seq));
+      } catch (const std::exception& ex) {
+        files_.report_unreadable(e.seq, ex.what());
         continue;
       }
-      if (auto o = owner_of.find(seq); o != owner_of.end()) {
-        replay[o->second].push_back(std::move(b));
+      if (e.owner) {
+        replay[*e.owner].push_back(std::move(b));
       } else {
         blocks.add_recovered(std::move(b));
       }
     }
-    blocks.set_logger([this](const block<T>& b) { write_file_durably(path_of(b.seq), serialize(b.records)); }, next);
+    blocks.set_logger([this](const block<T>& b) { files_.write(b.seq, serialize(b.records)); }, files_.next_seq());
     return replay;
   }
 
   /// Batch `t` took the blocks `seqs`.
-  void allocated(batch_time t, std::vector<std::uint64_t> seqs) {
-    std::lock_guard lock(m_);
-    allocated_[t] = std::move(seqs);
-  }
-
-  // Every block up to `consumed` is in the state of a checkpointed batch; the blocks of
-  // later (pending) batches are listed per batch.
-  std::string save(batch_time done) {
-    std::lock_guard lock(m_);
-    std::uint64_t consumed = consumed_;
-    std::map<std::int64_t, std::vector<std::uint64_t>> pending;
-    for (auto& [t, seqs] : allocated_) {
-      if (t <= done) {
-        for (auto q : seqs) consumed = std::max(consumed, q + 1);
-      } else {
-        pending[t.milliseconds()] = seqs;
-      }
-    }
-    return serialize(std::pair(consumed, pending));
-  }
-  void restore(std::string_view bytes) {
-    if (bytes.empty()) return;
-    auto [consumed, pending] =
-        deserialize<std::pair<std::uint64_t, std::map<std::int64_t, std::vector<std::uint64_t>>>>(bytes);
-    std::lock_guard lock(m_);
-    consumed_ = consumed;
-    for (auto& [t, seqs] : pending) pending_[batch_time(t)] = seqs;
-  }
+  void allocated(batch_time t, std::vector<std::uint64_t> seqs) { files_.allocated(t, std::move(seqs)); }
+  std::string save(batch_time done) { return files_.save(done); }
+  void restore(std::string_view bytes) { files_.restore(bytes); }
   /// Batch `done` is checkpointed: its blocks and those of earlier batches go.
-  void checkpointed(batch_time done) {
-    std::vector<std::uint64_t> gone;
-    {
-      std::lock_guard lock(m_);
-      for (auto it = allocated_.begin(); it != allocated_.end() && it->first <= done;) {
-        for (auto q : it->second) {
-          gone.push_back(q);
-          consumed_ = std::max(consumed_, q + 1);
-        }
-        it = allocated_.erase(it);
-      }
-    }
-    std::error_code ec;
-    for (auto q : gone) std::filesystem::remove(path_of(q), ec);
-  }
+  void checkpointed(batch_time done) { files_.checkpointed(done); }
 
  private:
-  std::filesystem::path path_of(std::uint64_t seq) const {
-    char name[40];
-    std::snprintf(name, sizeof name, "block-%020llu", static_cast<unsigned long long>(seq));
-    return dir_ / name;
-  }
-
-  std::filesystem::path dir_;
-  std::mutex m_;
-  std::map<batch_time, std::vector<std::uint64_t>> allocated_;
-  std::map<batch_time, std::vector<std::uint64_t>> pending_;  // from the checkpoint recovered
-  std::uint64_t consumed_ = 0;
+  block_log_files files_;
 };
 
 }  // namespace dstream::detail
+
+#ifdef DSTREAM_HEADER_ONLY
+#include <dstream/checkpoint/impl/wal.ipp>
+#endif

@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include <dstream/detail/config.hpp>
+
 namespace dstream {
 
 /// Selects PySpark's text in `pprint`: `ds::pprint(n, ds::python_style)`.
@@ -90,28 +92,7 @@ void format_tuple(std::ostream& os, const std::tuple<Ts...>& t, text_style style
 /// A string as Python's repr writes it: single quotes unless the text holds one and no
 /// double quote; backslash escapes for the quote, `\\`, `\n`, `\r`, `\t` and other
 /// control bytes; other bytes (UTF-8 text included) as they are.
-inline void python_repr(std::ostream& os, std::string_view s) {
-  const char q = s.find('\'') != std::string_view::npos && s.find('"') == std::string_view::npos ? '"' : '\'';
-  os << q;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == q || c == '\\') {
-      os << '\\' << c;
-    } else if (c == '\n') {
-      os << "\\n";
-    } else if (c == '\r') {
-      os << "\\r";
-    } else if (c == '\t') {
-      os << "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      constexpr char hex[] = "0123456789abcdef";
-      os << "\\x" << hex[u >> 4] << hex[u & 15];
-    } else {
-      os << c;
-    }
-  }
-  os << q;
-}
+DSTREAM_DECL void python_repr(std::ostream& os, std::string_view s);
 
 template <class T>
 void format_to(std::ostream& os, const T& x, text_style style) {
@@ -194,20 +175,11 @@ std::string format_element(const T& x, python_style_t) {
 namespace detail {
 /// A batch time as PySpark's pprint prints it: `2021-01-17 10:00:10` in local time, with
 /// `.mmm000` when the time is not a whole second (Python's datetime).
-inline std::string python_time(std::int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  std::tm tm{};
-  ::localtime_r(&secs, &tm);
-  char buf[48];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  std::string s(buf, n);
-  if (const auto frac = ms - static_cast<std::int64_t>(secs) * 1000; frac != 0) {
-    char f[16];
-    std::snprintf(f, sizeof f, ".%03d000", static_cast<int>(frac));
-    s += f;
-  }
-  return s;
-}
+DSTREAM_DECL std::string python_time(std::int64_t ms);
 }  // namespace detail
 
 }  // namespace dstream
+
+#ifdef DSTREAM_HEADER_ONLY
+#include <dstream/io/impl/format.ipp>
+#endif

@@ -27,6 +27,7 @@
 #include <dstream/runtime/flow_control.hpp>
 #include <dstream/runtime/listener.hpp>
 #include <dstream/runtime/receiver.hpp>
+#include <dstream/detail/config.hpp>
 #include <dstream/runtime/time.hpp>
 #include <dstream/stream/input.hpp>
 
@@ -48,24 +49,7 @@ struct receiver_settings {
   /// Estimate rates (not under the manual clock, where a second means nothing).
   bool estimate = true;
 
-  static receiver_settings of(const ::dstream::conf& c) {
-    receiver_settings s;
-    s.block_interval = c.get_duration("dstream.block_interval", s.block_interval);
-    s.max_rate = c.get_number("dstream.receiver.max_rate", 0);
-    s.max_pending = c.get_count("dstream.receiver.max_pending");
-    s.restart_delay = c.get_duration("dstream.receiver.restart_delay", s.restart_delay);
-    s.wal = c.get("dstream.receiver.wal.enable", "false") == "true";
-    s.backpressure = c.get("dstream.backpressure.enabled", "true") == "true";
-    if (c.get("dstream.backpressure.max_bytes")) s.max_bytes = c.get_count("dstream.backpressure.max_bytes");
-    if (!s.backpressure) s.max_bytes = 0;
-    s.initial_rate = c.get_number("dstream.backpressure.initial_rate", 0);
-    s.gains.proportional = c.get_number("dstream.backpressure.pid.proportional", s.gains.proportional);
-    s.gains.integral = c.get_number("dstream.backpressure.pid.integral", s.gains.integral);
-    s.gains.derivative = c.get_number("dstream.backpressure.pid.derived", s.gains.derivative);
-    s.gains.min_rate = c.get_number("dstream.backpressure.pid.min_rate", s.gains.min_rate);
-    s.estimate = s.backpressure && c.get("dstream.streaming.clock", "system") != "manual";
-    return s;
-  }
+  DSTREAM_DECL static receiver_settings of(const ::dstream::conf& c);
 };
 
 template <class T>
@@ -226,3 +210,7 @@ class receiver_input final : public input<T> {
 };
 
 }  // namespace dstream::detail
+
+#ifdef DSTREAM_HEADER_ONLY
+#include <dstream/io/impl/receiver_stream.ipp>
+#endif

@@ -5,13 +5,13 @@
 
 #include <cstdint>
 #include <exception>
-#include <iostream>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <dstream/detail/config.hpp>
 #include <dstream/runtime/time.hpp>
 
 namespace dstream {
@@ -91,14 +91,17 @@ class listener_bus {
       try {
         (l->*event)(info);
       } catch (const std::exception& e) {
-        std::cerr << "dstream: a streaming listener threw: " << e.what() << '\n';
+        report_throw(e.what());
       } catch (...) {
-        std::cerr << "dstream: a streaming listener threw\n";
+        report_throw(nullptr);
       }
     }
   }
 
  private:
+  // Logs a listener's exception (`what`, or null for one that is not a std::exception).
+  static void report_throw(const char* what);
+
   std::mutex m_;
   std::vector<streaming_listener*> listeners_;
 };
@@ -112,3 +115,7 @@ inline thread_local const listener_bus* current_bus = nullptr;
 
 }  // namespace detail
 }  // namespace dstream
+
+#ifdef DSTREAM_HEADER_ONLY
+#include <dstream/runtime/impl/listener.ipp>
+#endif

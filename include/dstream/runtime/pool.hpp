@@ -18,34 +18,23 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <utility>
+#include <type_traits>
 #include <vector>
+
+#include <dstream/detail/config.hpp>
 
 namespace dstream {
 
 class thread_pool {
  public:
   /// Starts `threads` workers (at least one).
-  explicit thread_pool(std::size_t threads) {
-    if (threads == 0) threads = 1;
-    queues_.reserve(threads);
-    for (std::size_t i = 0; i < threads; ++i) queues_.push_back(std::make_unique<queue>());
-    workers_.reserve(threads);
-    for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this, i] { work(i); });
-  }
+  explicit thread_pool(std::size_t threads);
 
   thread_pool(const thread_pool&) = delete;
   thread_pool& operator=(const thread_pool&) = delete;
 
   /// Finishes the tasks already queued, then joins every worker.
-  ~thread_pool() {
-    {
-      std::lock_guard lock(sleep_m_);
-      stopping_ = true;
-    }
-    sleep_cv_.notify_all();
-    for (auto& w : workers_) w.join();
-  }
+  ~thread_pool();
 
   std::size_t size() const noexcept { return workers_.size(); }
 
@@ -59,30 +48,13 @@ class thread_pool {
   template <class F>
   void parallel_for(std::size_t n, F&& f) {
     if (n == 0) return;
-    group g;
-    g.remaining.store(n, std::memory_order_relaxed);
-    auto trampoline = [](void* ctx, std::size_t i) { (*static_cast<std::remove_reference_t<F>*>(ctx))(i); };
-    void* ctx = const_cast<void*>(static_cast<const void*>(std::addressof(f)));
     if (n == 1 && !on_worker()) {
       // One task and an idle caller: run it here and spare the hand-off to a worker.
       f(std::size_t{0});
       return;
     }
-    queue& q = on_worker() ? *queues_[current_index()] : inject_;
-    // Counted before they are queued, so the count never goes below the queued tasks.
-    pending_.fetch_add(n, std::memory_order_seq_cst);
-    {
-      std::lock_guard lock(q.m);
-      for (std::size_t i = 0; i < n; ++i) q.tasks.push_back(task{trampoline, ctx, i, &g});
-    }
-    wake();
-    if (on_worker()) {
-      help_until_done(g, current_index());
-    } else {
-      std::unique_lock lock(sleep_m_);
-      sleep_cv_.wait(lock, [&] { return g.remaining.load(std::memory_order_acquire) == 0; });
-    }
-    if (g.error) std::rethrow_exception(g.error);
+    auto trampoline = [](void* ctx, std::size_t i) { (*static_cast<std::remove_reference_t<F>*>(ctx))(i); };
+    run(n, trampoline, const_cast<void*>(static_cast<const void*>(std::addressof(f))));
   }
 
  private:
@@ -103,96 +75,28 @@ class thread_pool {
     std::deque<task> tasks;
   };
 
-  static const thread_pool*& current_pool() noexcept {
-    thread_local const thread_pool* p = nullptr;
-    return p;
-  }
-  static std::size_t& current_index() noexcept {
-    thread_local std::size_t i = 0;
-    return i;
-  }
+  static const thread_pool*& current_pool() noexcept;
+  static std::size_t& current_index() noexcept;
+
+  // parallel_for without its type: `fn(ctx, i)` for every i in [0, n), n >= 1.
+  void run(std::size_t n, void (*fn)(void*, std::size_t), void* ctx);
 
   // Workers and external waiters share one condition variable, so a single notify could
   // land on a waiter whose predicate is still false: every wake reaches everyone.
-  void wake() {
-    std::lock_guard lock(sleep_m_);
-    sleep_cv_.notify_all();
-  }
+  void wake();
 
-  bool pop_back(queue& q, task& t) {
-    std::lock_guard lock(q.m);
-    if (q.tasks.empty()) return false;
-    t = q.tasks.back();
-    q.tasks.pop_back();
-    return true;
-  }
-  bool pop_front(queue& q, task& t) {
-    std::lock_guard lock(q.m);
-    if (q.tasks.empty()) return false;
-    t = q.tasks.front();
-    q.tasks.pop_front();
-    return true;
-  }
+  bool pop_back(queue& q, task& t);
+  bool pop_front(queue& q, task& t);
 
   // Own deque first (newest first: nested work stays hot), then the injection queue,
   // then the other workers' oldest tasks.
-  bool find_task(std::size_t self, task& t) {
-    if (pending_.load(std::memory_order_acquire) == 0) return false;
-    bool found = pop_back(*queues_[self], t) || pop_front(inject_, t);
-    for (std::size_t k = 1; !found && k < queues_.size(); ++k) {
-      found = pop_front(*queues_[(self + k) % queues_.size()], t);
-    }
-    if (found) pending_.fetch_sub(1, std::memory_order_acq_rel);
-    return found;
-  }
+  bool find_task(std::size_t self, task& t);
 
-  void execute(const task& t) {
-    group& g = *t.g;
-    if (!g.failed.load(std::memory_order_acquire)) {
-      try {
-        t.fn(t.ctx, t.index);
-      } catch (...) {
-        std::lock_guard lock(g.error_m);
-        if (!g.error) g.error = std::current_exception();
-        g.failed.store(true, std::memory_order_release);
-      }
-    }
-    if (g.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      // The waiter may be asleep on sleep_cv_; `g` must not be touched after this.
-      std::lock_guard lock(sleep_m_);
-      sleep_cv_.notify_all();
-    }
-  }
+  void execute(const task& t);
 
-  void help_until_done(group& g, std::size_t self) {
-    task t;
-    while (g.remaining.load(std::memory_order_acquire) != 0) {
-      if (find_task(self, t)) {
-        execute(t);
-        continue;
-      }
-      // Nothing queued: every task of `g` still outstanding is running on another thread.
-      std::unique_lock lock(sleep_m_);
-      sleep_cv_.wait(lock, [&] {
-        return g.remaining.load(std::memory_order_acquire) == 0 || pending_.load(std::memory_order_acquire) != 0;
-      });
-    }
-  }
+  void help_until_done(group& g, std::size_t self);
 
-  void work(std::size_t self) {
-    current_pool() = this;
-    current_index() = self;
-    task t;
-    for (;;) {
-      if (find_task(self, t)) {
-        execute(t);
-        continue;
-      }
-      std::unique_lock lock(sleep_m_);
-      sleep_cv_.wait(lock, [&] { return stopping_ || pending_.load(std::memory_order_acquire) != 0; });
-      if (stopping_ && pending_.load(std::memory_order_acquire) == 0) return;
-    }
-  }
+  void work(std::size_t self);
 
   std::vector<std::unique_ptr<queue>> queues_;
   queue inject_;
@@ -204,3 +108,7 @@ class thread_pool {
 };
 
 }  // namespace dstream
+
+#ifdef DSTREAM_HEADER_ONLY
+#include <dstream/runtime/impl/pool.ipp>
+#endif

@@ -9,17 +9,11 @@
 // as any other thread would. The handler is installed with SA_RESETHAND: a second Ctrl-C
 // while the last batches run ends the program at once, as without the setting. POSIX only.
 
-#include <cerrno>
-#include <csignal>
 #include <memory>
 #include <mutex>
-#include <thread>
-#include <utility>
 #include <vector>
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <dstream/detail/config.hpp>
 #include <dstream/stream/scheduler.hpp>
 
 namespace dstream::detail {
@@ -27,78 +21,17 @@ namespace dstream::detail {
 class shutdown_hook {
  public:
   /// Stops `s` gracefully on the next SIGINT or SIGTERM (while it lives).
-  static void stop_on_signals(const std::shared_ptr<scheduler>& s) {
-    auto& h = instance();
-    std::lock_guard lock(h.m_);
-    h.watched_.push_back(s);
-    h.arm();
-  }
+  static void stop_on_signals(const std::shared_ptr<scheduler>& s);
 
  private:
-  static shutdown_hook& instance() {
-    static shutdown_hook* h = new shutdown_hook();  // never destroyed: the watcher may outlive main
-    return *h;
-  }
-  static int& write_end() {
-    static int fd = -1;
-    return fd;
-  }
-  static void on_signal(int) {
-    const int saved = errno;
-    const char c = 1;
-    [[maybe_unused]] auto n = ::write(write_end(), &c, 1);
-    errno = saved;
-  }
+  static shutdown_hook& instance();
+  static int& write_end();
+  static void on_signal(int);
 
   // Installs the handlers (again, after a signal was handled) and starts the watcher once.
-  void arm() {
-    if (!watcher_started_) {
-      int fds[2];
-      if (::pipe(fds) != 0) return;
-      ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-      ::fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-      ::fcntl(fds[1], F_SETFL, O_NONBLOCK);
-      write_end() = fds[1];
-      std::thread([this, rd = fds[0]] { watch(rd); }).detach();
-      watcher_started_ = true;
-    }
-    struct sigaction sa {};
-    sa.sa_handler = &shutdown_hook::on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
-    ::sigaction(SIGINT, &sa, nullptr);
-    ::sigaction(SIGTERM, &sa, nullptr);
-  }
+  void arm();
 
-  void watch(int rd) {
-    for (;;) {
-      char c;
-      const auto n = ::read(rd, &c, 1);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;
-      std::vector<std::weak_ptr<scheduler>> watched;
-      {
-        std::lock_guard lock(m_);
-        watched.swap(watched_);
-        // The next signal, of either kind, acts as without the setting (until another
-        // context asks again).
-        struct sigaction sa {};
-        sa.sa_handler = SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        ::sigaction(SIGINT, &sa, nullptr);
-        ::sigaction(SIGTERM, &sa, nullptr);
-      }
-      for (auto& w : watched) {
-        if (auto s = w.lock()) {
-          try {
-            s->stop(true, true);
-          } catch (...) {
-            // A failed batch is rethrown to the program by await_termination.
-          }
-        }
-      }
-    }
-  }
+  void watch(int rd);
 
   std::mutex m_;
   std::vector<std::weak_ptr<scheduler>> watched_;
@@ -106,3 +39,7 @@ class shutdown_hook {
 };
 
 }  // namespace dstream::detail
+
+#ifdef DSTREAM_HEADER_ONLY
+#include <dstream/stream/impl/shutdown.ipp>
+#endif
