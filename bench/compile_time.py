@@ -5,7 +5,7 @@ beside the same jobs written without the library, at -O2 with g++ (or $CXX):
 examples/network_word_count.cpp, bench/compile/twelve_pipelines.cpp and
 examples/status_page.cpp (the status page, compiled once for a program). The rows marked
 "separate compilation" compile the same files with -DDSTREAM_SEPARATE_COMPILATION (the
-runtime's non-template code then comes from src/dstream.cpp, compiled once: its own row).
+runtime's non-template code then comes from include/dstream/impl/src.cpp, compiled once: its own row).
 
 Usage: bench/compile_time.py [REPEATS=1] [--only TEXT]   (run from anywhere; prints a
 Markdown table; --only: the rows whose name contains TEXT)"""
@@ -69,7 +69,7 @@ with tempfile.TemporaryDirectory() as tmp:
         ("quick_start", root / "examples/quick_start.cpp", root / "bench/compile/quick_start_plain.cpp", []),
         ("network_word_count", root / "examples/network_word_count.cpp", nwc_plain, []),
         ("network_word_count (separate compilation)", root / "examples/network_word_count.cpp", None, separate),
-        ("src/dstream.cpp (separate compilation; once a program)", root / "src/dstream.cpp", None, separate),
+        ("include/dstream/impl/src.cpp (separate compilation; once a program)", root / "include/dstream/impl/src.cpp", None, separate),
         ("12 pipelines", root / "bench/compile/twelve_pipelines.cpp", root / "bench/compile/twelve_pipelines_plain.cpp",
          []),
         ("12 pipelines (separate compilation)", root / "bench/compile/twelve_pipelines.cpp", None, separate),

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Compiles every public header alone (a one-line .cpp including it) with g++ and
-clang++, -Wall -Wextra -Wpedantic -Werror, in both forms: header-only, and with
-DSTREAM_SEPARATE_COMPILATION (where the headers only declare what src/dstream.cpp
-defines). Exit status 1 names each header that fails."""
+"""Compiles every public header alone (a one-line .cpp including it), -Wall -Wextra
+-Wpedantic -Werror: header-only with g++ and clang++, and with DSTREAM_SEPARATE_COMPILATION
+(where the headers only declare what dstream/impl/src.cpp defines) with g++. Exit status
+1 names each header that fails."""
 import concurrent.futures
 import pathlib
 import shutil
@@ -31,7 +31,9 @@ def check(job):
         return compiler, form, header, r.returncode, r.stderr
 
 
-jobs = [(c, f, h) for c in compilers for f in forms for h in headers]
+# The header-only form with every compiler; the separately compiled form, which differs
+# only in what the headers declare, with the first (g++): 264 compilations, not 352.
+jobs = [(c, f, h) for c in compilers for f in forms for h in headers if f == "header-only" or c == compilers[0]]
 failed = 0
 with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
     for compiler, form, header, rc, err in pool.map(check, jobs):

@@ -1,7 +1,7 @@
 #pragma once
 // The separately compiled part of dstream: every non-template definition of the core
 // library, for one file of a program that defines DSTREAM_SEPARATE_COMPILATION (as every
-// file of that program does). src/dstream.cpp is that file for Meson's
+// file of that program does). dstream/impl/src.cpp is that file for Meson's
 // `dstream_compiled_dep` and CMake's `dstream::compiled`; without them:
 //
 //   // dstream_impl.cpp, compiled once with -DDSTREAM_SEPARATE_COMPILATION

@@ -1,6 +1,6 @@
 #pragma once
 // Definitions of io/file_stream.hpp: inline in the header-only form, compiled once in
-// src/dstream.cpp with DSTREAM_SEPARATE_COMPILATION (detail/config.hpp).
+// dstream/impl/src.cpp with DSTREAM_SEPARATE_COMPILATION (detail/config.hpp).
 
 #include <algorithm>
 #include <cstdint>

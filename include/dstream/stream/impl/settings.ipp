@@ -1,6 +1,6 @@
 #pragma once
-// Definitions of stream/settings.hpp: inline in the header-only form, compiled once in src/dstream.cpp
-// with DSTREAM_SEPARATE_COMPILATION (detail/config.hpp).
+// Definitions of stream/settings.hpp: inline in the header-only form, compiled once in
+// dstream/impl/src.cpp with DSTREAM_SEPARATE_COMPILATION (detail/config.hpp).
 
 #include <algorithm>
 #include <cstddef>
