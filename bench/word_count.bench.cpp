@@ -96,22 +96,24 @@ struct string_hash {
 };
 using counts_map = boost::unordered_flat_map<std::string, std::int64_t, string_hash, std::equal_to<>>;
 
+// One line's words into `counts`.
+inline void count_line(counts_map& counts, std::string_view rest) {
+  for (;;) {
+    const std::size_t space = rest.find(' ');
+    const std::string_view word = rest.substr(0, space);
+    if (auto it = counts.find(word); it != counts.end()) {
+      ++it->second;
+    } else {
+      counts.emplace(word, 1);
+    }
+    if (space == std::string_view::npos) break;
+    rest.remove_prefix(space + 1);
+  }
+}
+
 counts_map hand_count(const std::vector<std::string>& lines) {
   counts_map counts;
-  for (const std::string& line : lines) {
-    std::string_view rest = line;
-    for (;;) {
-      const std::size_t space = rest.find(' ');
-      const std::string_view word = rest.substr(0, space);
-      if (auto it = counts.find(word); it != counts.end()) {
-        ++it->second;
-      } else {
-        counts.emplace(word, 1);
-      }
-      if (space == std::string_view::npos) break;
-      rest.remove_prefix(space + 1);
-    }
-  }
+  for (const std::string& line : lines) count_line(counts, line);
   return counts;
 }
 
@@ -226,20 +228,7 @@ void tbb_2_threads(benchmark::State& state) {
       tbb::parallel_for(tbb::blocked_range<std::size_t>(0, c.lines.size(), 4096),
                         [&](const tbb::blocked_range<std::size_t>& r) {
                           counts_map& counts = per_thread.local();
-                          for (std::size_t i = r.begin(); i != r.end(); ++i) {
-                            std::string_view rest = c.lines[i];
-                            for (;;) {
-                              const std::size_t space = rest.find(' ');
-                              const std::string_view word = rest.substr(0, space);
-                              if (auto it = counts.find(word); it != counts.end()) {
-                                ++it->second;
-                              } else {
-                                counts.emplace(word, 1);
-                              }
-                              if (space == std::string_view::npos) break;
-                              rest.remove_prefix(space + 1);
-                            }
-                          }
+                          for (std::size_t i = r.begin(); i != r.end(); ++i) count_line(counts, c.lines[i]);
                         });
     });
     counts_map all;
