@@ -59,6 +59,9 @@ class direct_input final : public input<record> {
     conf_handle conf("ds::kafka::direct_stream", props_);
     conf.set("enable.auto.commit", "false");
     conf.set("enable.auto.offset.store", "false");
+    // librdkafka 2.0 stops fetching once 100,000 messages wait in its queue and looks again only about a
+    // second later (1 s gaps in a fast stream); the batches' bound (max_bytes_) is the flow control here.
+    if (!props_.count("queued.min.messages")) conf.set("queued.min.messages", "1000000");
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &direct_input::on_rebalance);
     rd_kafka_conf_set_error_cb(conf.get(), &direct_input::on_error);
