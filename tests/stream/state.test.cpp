@@ -242,6 +242,50 @@ TEST_CASE("reduce_by_key_and_window without inverse needs no checkpoint director
   REQUIRE(out.get() == si_batches{{{"a", 3}}, {{"a", 7}}, {{"a", 4}}});
 }
 
+// Spark reduces each batch by key before windowing; so do these: after narrow operators
+// the window keeps each batch's partial results, and an element is reduced once, not once
+// for every window it falls in.
+TEST_CASE("windowed reduces without inverse reduce each batch once, inside the fused stage", "[state][window]") {
+  auto ssc = manual_context();
+  ds::rdd_queue<int> q1, q2;
+  std::atomic<int> key_calls{0}, all_calls{0};
+  stream_test::guarded<si_batches> by_key;
+  stream_test::guarded<std::vector<int>> whole;
+  auto pairs = ssc.queue_stream(q1) | ds::map([](int x) { return SI(x % 2 ? "odd" : "even", x); });
+  pairs | ds::reduce_by_key_and_window([&](int a, int b) { return ++key_calls, a + b; }, 3s, 1s) |
+      ds::foreach_rdd([&](ds::rdd<SI>& r) {
+        auto v = r | ds::collect();
+        std::sort(v.begin(), v.end());
+        by_key.update([&](si_batches& b) { b.push_back(v); });
+      });
+  ssc.queue_stream(q2) | ds::filter([](int x) { return x > 0; }) |
+      ds::reduce_by_window([&](int a, int b) { return ++all_calls, std::max(a, b); }, 3s, 1s) |
+      ds::foreach_rdd([&](ds::rdd<int>& r) {
+        auto v = r | ds::collect();
+        whole.update([&](std::vector<int>& w) { w.insert(w.end(), v.begin(), v.end()); });
+      });
+  // Three batches of 1..100 in 2 partitions.
+  std::vector<int> batch(100);
+  std::iota(batch.begin(), batch.end(), 1);
+  ssc.start();
+  for (int b = 0; b < 3; ++b) {
+    q1.push(ssc.context().parallelize(batch, 2));
+    q2.push(ssc.context().parallelize(batch, 2));
+    stream_test::run_batch(ssc, 1000, 1000 * (b + 1));
+  }
+  ssc.stop();
+  REQUIRE(by_key.get() == si_batches{{{"even", 2550}, {"odd", 2500}},
+                                     {{"even", 5100}, {"odd", 5000}},
+                                     {{"even", 7650}, {"odd", 7500}}});
+  REQUIRE(whole.get() == std::vector<int>{100, 100, 100});
+  // Reducing every window's elements takes 2 x (49 + 99 + 149) = 594 calls by key and
+  // 99 + 199 + 299 = 597 for the max; batch by batch, 98 a batch by key (24 per key and
+  // partition, then the partitions merged) and 99 for the max, and a few more to merge
+  // the window's partial results.
+  CHECK(key_calls.load() < 3 * 98 + 30);
+  CHECK(all_calls.load() < 3 * 99 + 10);
+}
+
 TEST_CASE("reduce_by_key_and_window with inverse: Spark's cases", "[state][window]") {
   SECTION("basic reduction") {
     REQUIRE(run_reduce_by_key_and_window_inv({{{"a", 1}, {"a", 3}}}, 2s, 1s, 1) == si_batches{{{"a", 4}}});

@@ -249,12 +249,19 @@ struct dstream_apply<narrow_kind> {
   }
 };
 
-/// A stream operator (window, state, output) applies itself to the materialised stream.
+/// A stream operator (window, state, output) applies itself to the materialised stream,
+/// unless it takes the expression itself (`apply_fused`: a windowed reduce first reduces
+/// each batch inside the fused stage, as Spark's `reduceByKeyAndWindow` reduces each batch
+/// before windowing, so the stage's elements are never stored).
 template <>
 struct dstream_apply<stream_kind> {
   template <class T, class Ops, class Op>
   static decltype(auto) to_dstream(const dstream_expr<T, Ops>& e, const Op& op) {
-    return op.apply(e.materialize());
+    if constexpr (requires { op.apply_fused(e); }) {
+      return op.apply_fused(e);
+    } else {
+      return op.apply(e.materialize());
+    }
   }
 };
 

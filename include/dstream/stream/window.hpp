@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <utility>
 
+#include <boost/hana/length.hpp>
+
 #include <dstream/detail/access.hpp>
 #include <dstream/detail/closure.hpp>
 #include <dstream/detail/traits.hpp>
@@ -86,6 +88,18 @@ class reduce_by_key_and_window_inv_t : public op_base {
     return detail::stream_of<E>(std::make_shared<reduced_window_node<K, V, F, Inv, Filter>>(detail::node_of(s), f_, inv_, len_, slide, n,
                                                                                    filter_));
   }
+  /// After narrow operators: each batch reduced by key inside the fused stage first, so the
+  /// window keeps (and later takes out) a batch's distinct keys, not its elements.
+  template <class T, class Ops>
+  auto apply_fused(const dstream_expr<T, Ops>& e) const {
+    if constexpr (decltype(boost::hana::length(e.ops()))::value == 0 ||
+                  !pair_like<typename dstream_expr<T, Ops>::value_type>) {
+      return apply(e.materialize());
+    } else {
+      auto partial = e | ::dstream::reduce_by_key(f_, n_);
+      return apply(dstream<typename decltype(partial)::value_type>(partial));
+    }
+  }
 
  private:
   F f_;
@@ -105,8 +119,17 @@ class reduce_by_key_and_window_t : public op_base {
 
   template <class E>
   auto apply(const dstream<E>& s) const {
-    dstream<E> w = window_t(len_, slide_).apply(s);
-    return dstream<typename decltype(w | ::dstream::reduce_by_key(f_, n_))::value_type>(w | ::dstream::reduce_by_key(f_, n_));
+    return apply_fused(dstream_expr<E, boost::hana::tuple<>>(s, {}));
+  }
+  /// Each batch reduced by key inside the fused stage, then the window of those partial
+  /// results reduced again (`f` is associative): a window keeps a batch's distinct keys,
+  /// not its elements.
+  template <class T, class Ops>
+  auto apply_fused(const dstream_expr<T, Ops>& e) const {
+    auto partial = e | ::dstream::reduce_by_key(f_, n_);
+    using P = typename decltype(partial)::value_type;
+    dstream<P> w = window_t(len_, slide_).apply(dstream<P>(partial));
+    return dstream<P>(w | ::dstream::reduce_by_key(f_, n_));
   }
 
  private:
@@ -164,9 +187,15 @@ class reduce_by_window_t : public op_base {
   reduce_by_window_t(F f, duration len, duration slide) : f_(std::move(f)), len_(len), slide_(slide) {}
   template <class T>
   dstream<T> apply(const dstream<T>& s) const {
-    dstream<T> partial = s | ::dstream::reduce(f_);
-    dstream<T> w = window_t(len_, slide_).apply(partial);
-    return w | ::dstream::reduce(f_);
+    return apply_fused(dstream_expr<T, boost::hana::tuple<>>(s, {}));
+  }
+  /// Each batch reduced inside the fused stage (one element a batch), then the window's.
+  template <class T, class Ops>
+  auto apply_fused(const dstream_expr<T, Ops>& e) const {
+    auto partial = e | ::dstream::reduce(f_);
+    using V = typename decltype(partial)::value_type;
+    dstream<V> w = window_t(len_, slide_).apply(partial);
+    return dstream<V>(w | ::dstream::reduce(f_));
   }
 
  private:
