@@ -3,8 +3,8 @@
 Meson as a subproject (`dependency('dstream')` resolved through the subproject's
 override, from a `[wrap-git]` wrap as the README shows it), through the installed
 `dstream.pc`; with CMake through the installed package (`find_package(dstream CONFIG)`)
-and through `add_subdirectory` of the sources. Runs its program each time and checks its
-output."""
+and through `add_subdirectory` of the sources. Runs its program each time, header-only and linked with the
+runtime compiled once (`dstream_compiled`, `dstream::compiled`), and checks their output."""
 import os
 import pathlib
 import shutil
@@ -21,6 +21,13 @@ def run(cmd, **kw):
     subprocess.run(cmd, check=True, **kw)
 
 
+def check(build, how):
+    """Runs both programs of a consumer build and checks what they print."""
+    for program in ("consumer", "consumer_compiled"):
+        out = subprocess.run([str(build / program)], capture_output=True, text=True, check=True).stdout
+        assert out == expected, f"{how}: {program} printed {out!r}"
+
+
 with tempfile.TemporaryDirectory() as tmp:
     tmp = pathlib.Path(tmp)
     # 1. As a subproject.
@@ -29,11 +36,10 @@ with tempfile.TemporaryDirectory() as tmp:
     (proj / "subprojects").mkdir()
     (proj / "subprojects" / "dstream").symlink_to(root)
     (proj / "subprojects" / "dstream.wrap").write_text(
-        "[wrap-file]\ndirectory = dstream\n\n[provide]\ndependency_names = dstream\n")
+        "[wrap-file]\ndirectory = dstream\n\n[provide]\ndependency_names = dstream, dstream_compiled\n")
     run(["meson", "setup", str(tmp / "b1"), str(proj)])
     run(["meson", "compile", "-C", str(tmp / "b1")])
-    out = subprocess.run([str(tmp / "b1" / "consumer")], capture_output=True, text=True, check=True).stdout
-    assert out == expected, f"subproject build printed {out!r}"
+    check(tmp / "b1", "subproject build")
     # 2. Installed, found by pkg-config.
     run(["meson", "setup", str(tmp / "lib"), str(root), f"--prefix={tmp / 'prefix'}",
          "-Dtests=false", "-Dexamples=false", "-Dbenchmarks=false"])
@@ -43,20 +49,17 @@ with tempfile.TemporaryDirectory() as tmp:
     env = dict(os.environ, PKG_CONFIG_PATH=str(tmp / "prefix" / "share" / "pkgconfig"))
     run(["meson", "setup", str(tmp / "b2"), str(proj2)], env=env)
     run(["meson", "compile", "-C", str(tmp / "b2")], env=env)
-    out = subprocess.run([str(tmp / "b2" / "consumer")], capture_output=True, text=True, check=True).stdout
-    assert out == expected, f"installed build printed {out!r}"
+    check(tmp / "b2", "installed build")
     # 3. Installed, found by CMake's find_package(dstream CONFIG).
     run(["cmake", "-S", str(consumer), "-B", str(tmp / "b3"), f"-DCMAKE_PREFIX_PATH={tmp / 'prefix'}",
          "-DCMAKE_BUILD_TYPE=Release"])
     run(["cmake", "--build", str(tmp / "b3")])
-    out = subprocess.run([str(tmp / "b3" / "consumer")], capture_output=True, text=True, check=True).stdout
-    assert out == expected, f"CMake find_package build printed {out!r}"
+    check(tmp / "b3", "CMake find_package build")
     # 4. The sources added to a CMake project (add_subdirectory; FetchContent does the same).
     run(["cmake", "-S", str(consumer), "-B", str(tmp / "b4"), f"-DDSTREAM_SOURCE_DIR={root}",
          "-DCMAKE_BUILD_TYPE=Release"])
     run(["cmake", "--build", str(tmp / "b4")])
-    out = subprocess.run([str(tmp / "b4" / "consumer")], capture_output=True, text=True, check=True).stdout
-    assert out == expected, f"CMake add_subdirectory build printed {out!r}"
+    check(tmp / "b4", "CMake add_subdirectory build")
     # 5. The README's wrap, as written there, pointing at this repository's committed HEAD.
     if (root / ".git").exists():
         proj5 = tmp / "consumer5"
@@ -65,10 +68,9 @@ with tempfile.TemporaryDirectory() as tmp:
         head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
                               check=True).stdout.strip()
         (proj5 / "subprojects" / "dstream.wrap").write_text(
-            f"[wrap-git]\nurl = {root}\nrevision = {head}\n\n[provide]\ndependency_names = dstream\n")
+            f"[wrap-git]\nurl = {root}\nrevision = {head}\n\n[provide]\ndependency_names = dstream, dstream_compiled\n")
         run(["meson", "setup", str(tmp / "b5"), str(proj5)])
         run(["meson", "compile", "-C", str(tmp / "b5")])
-        out = subprocess.run([str(tmp / "b5" / "consumer")], capture_output=True, text=True, check=True).stdout
-        assert out == expected, f"wrap-git build printed {out!r}"
-print("consumer builds with Meson (subproject, wrap-git, installed dstream.pc) and CMake "
-      "(installed package, add_subdirectory)")
+        check(tmp / "b5", "wrap-git build")
+print("consumer builds, header-only and compiled once, with Meson (subproject, wrap-git, installed "
+      "dstream.pc and dstream_compiled.pc) and CMake (installed package, add_subdirectory)")
