@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -119,8 +120,15 @@ class mock_cluster {
   // lines from offset 0 (the mock cluster drops old message sets beyond 5 MB a partition).
   void produce(const std::vector<std::string>& lines) const {
     char err[512];
-    rd_kafka_t* p =
-        rd_kafka_new(RD_KAFKA_PRODUCER, make_conf({{"bootstrap.servers", bootstraps()}, {"linger.ms", "50"}, {"batch.size", "1000000"}, {"batch.num.messages", "100000"}}), err, sizeof err);
+    const std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> producer(
+        rd_kafka_new(RD_KAFKA_PRODUCER,
+                     make_conf({{"bootstrap.servers", bootstraps()},
+                                {"linger.ms", "50"},
+                                {"batch.size", "1000000"},
+                                {"batch.num.messages", "100000"}}),
+                     err, sizeof err),
+        &rd_kafka_destroy);
+    rd_kafka_t* p = producer.get();
     if (!p) throw failure("cannot create the producer", err);
     for (std::size_t i = 0; i < lines.size(); ++i) {
       for (;;) {
@@ -133,20 +141,16 @@ class mock_cluster {
       }
       rd_kafka_poll(p, 0);
     }
-    const auto flushed = rd_kafka_flush(p, 60000);
-    for (std::int32_t part = 0; part < partitions && flushed == RD_KAFKA_RESP_ERR_NO_ERROR; ++part) {
+    if (rd_kafka_flush(p, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("produce: the flush timed out");
+    for (std::int32_t part = 0; part < partitions; ++part) {
       std::int64_t low = -1, high = -1;
       auto e = rd_kafka_query_watermark_offsets(p, topic, part, &low, &high, 10000);
       const auto want = static_cast<std::int64_t>((lines.size() + partitions - 1 - part) / partitions);
-      if (e != RD_KAFKA_RESP_ERR_NO_ERROR || low != 0 || high != want) {
-        rd_kafka_destroy(p);
+      if (e != RD_KAFKA_RESP_ERR_NO_ERROR || low != 0 || high != want)
         throw std::runtime_error("partition " + std::to_string(part) + " holds offsets " + std::to_string(low) + ".." +
                                  std::to_string(high) + ", not 0.." + std::to_string(want) +
                                  " (the mock cluster keeps 5 MB a partition: fewer lines a partition)");
-      }
     }
-    rd_kafka_destroy(p);
-    if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("produce: the flush timed out");
   }
 
  private:
@@ -210,18 +214,20 @@ void word_count(Lines& lines, std::atomic<std::int64_t>& counted) {
 class assignment_listener : public ds::streaming_listener {
  public:
   void on_receiver_started(const ds::receiver_info& r) override {
-    if (r.name.find("[partitions:") != std::string::npos && r.name.find("[partitions: none]") == std::string::npos &&
-        !assigned_.load())
-      at_ns_ = steady::now().time_since_epoch().count(), assigned_ = true;
+    if (r.name.find("[partitions:") == std::string::npos || r.name.find("[partitions: none]") != std::string::npos)
+      return;
+    steady::rep unset = 0;
+    at_.compare_exchange_strong(unset, steady::now().time_since_epoch().count());
   }
+  /// The first assignment's time, if there was one.
   std::optional<steady::time_point> at() const {
-    if (!assigned_.load()) return std::nullopt;
-    return steady::time_point(steady::duration(at_ns_.load()));
+    const steady::rep t = at_.load();
+    if (t == 0) return std::nullopt;
+    return steady::time_point(steady::duration(t));
   }
 
  private:
-  std::atomic<bool> assigned_{false};
-  std::atomic<steady::rep> at_ns_{0};
+  std::atomic<steady::rep> at_{0};  // 0: no partitions assigned yet
 };
 
 // Starts `ssc` and waits until `counted` reaches `expected` words (at most 120 s); the

@@ -3,8 +3,9 @@
 Meson as a subproject (`dependency('dstream')` resolved through the subproject's
 override, from a `[wrap-git]` wrap as the README shows it), through the installed
 `dstream.pc`; with CMake through the installed package (`find_package(dstream CONFIG)`)
-and through `add_subdirectory` of the sources. Runs its program each time, header-only and linked with the
-runtime compiled once (`dstream_compiled`, `dstream::compiled`), and checks their output."""
+and through `add_subdirectory` of the sources. Each time builds and runs the program
+header-only and linked with the runtime compiled once (`dstream_compiled`,
+`dstream::compiled`), and checks what both print."""
 import os
 import pathlib
 import shutil

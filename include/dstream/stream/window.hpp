@@ -128,7 +128,7 @@ class reduce_by_key_and_window_t : public op_base {
   auto apply_fused(const dstream_expr<T, Ops>& e) const {
     auto partial = e | ::dstream::reduce_by_key(f_, n_);
     using P = typename decltype(partial)::value_type;
-    dstream<P> w = window_t(len_, slide_).apply(dstream<P>(partial));
+    dstream<P> w = window_t(len_, slide_).apply(partial);
     return dstream<P>(w | ::dstream::reduce_by_key(f_, n_));
   }
 
