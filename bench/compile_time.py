@@ -3,7 +3,9 @@
 beside the same jobs written without the library, at -O2 with g++ (or $CXX):
 `<dstream/dstream.hpp>` with an empty main, examples/quick_start.cpp,
 examples/network_word_count.cpp, bench/compile/twelve_pipelines.cpp and
-examples/status_page.cpp (the status page, compiled once for a program). The rows marked
+examples/status_page.cpp (the status page, compiled once for a program), and the floor
+under any file that includes the library (bench/compile/header_floor.cpp: the standard
+and Boost headers its templates need, alone). The rows marked
 "separate compilation" compile the same files with -DDSTREAM_SEPARATE_COMPILATION (the
 runtime's non-template code then comes from include/dstream/impl/src.cpp, compiled once: its own row).
 
@@ -66,6 +68,8 @@ with tempfile.TemporaryDirectory() as tmp:
     rows = [
         ("include <dstream/dstream.hpp>, empty main", empty, plain_empty, []),
         ("include <dstream/dstream.hpp>, empty main (separate compilation)", empty, None, separate),
+        ("the standard and Boost headers the library's templates need, alone (the floor)",
+         root / "bench/compile/header_floor.cpp", None, []),
         ("quick_start", root / "examples/quick_start.cpp", root / "bench/compile/quick_start_plain.cpp", []),
         ("network_word_count", root / "examples/network_word_count.cpp", nwc_plain, []),
         ("network_word_count (separate compilation)", root / "examples/network_word_count.cpp", None, separate),
