@@ -22,6 +22,8 @@
 
 #include <range/v3/view/iota.hpp>
 
+#include <dstream/ops/zip_with_index.hpp>
+
 #include "support/batch_support.hpp"
 
 namespace {
@@ -273,4 +275,39 @@ TEST_CASE("reduce_by_key allocates nothing for a key it has already seen") {
     const std::size_t large_allocs = count_words(large_rdd);
     CHECK(large_allocs - small_allocs == static_cast<std::size_t>(9 * lines * words_per_line));
   }
+}
+
+TEST_CASE("a reduce without an identity calls its function once for each element after a partition's first, in order") {
+  // The kernel tests for a partition's first element only until it arrives, then goes on
+  // through operators built again (detail/fusion.hpp, run_seeded): nothing may be lost,
+  // doubled or reordered at the switch, whatever the filter drops first, whether the first
+  // element that passes expands into several, and when a partition keeps nothing.
+  auto& ctx = shared_context(1);
+  auto in = ctx.parallelize(ranges::views::iota(0, 40), 4);
+  std::size_t calls = 0;
+  auto join = [&](std::string a, const std::string& b) {
+    ++calls;
+    return a.append(",").append(b);
+  };
+  auto keep = [](int x) { return x % 10 >= 3 && (x < 20 || x >= 30); };  // partition 2 keeps nothing
+  auto got = in | ds::filter(keep) | ds::flat_map([](int x) { return std::vector<int>{x, x + 100}; }) |
+             ds::map([](int x) { return std::to_string(x); }) | ds::reduce(join);
+  std::string want;
+  std::size_t kept = 0;
+  for (int x = 0; x < 40; ++x) {
+    if (!keep(x)) continue;
+    for (int y : {x, x + 100}) want.append(want.empty() ? "" : ",").append(std::to_string(y));
+    kept += 2;
+  }
+  CHECK(got == want);
+  CHECK(calls == kept - 1);  // within the 3 non-empty partitions, then 2 to combine them
+
+  calls = 0;
+  auto strings = ctx.parallelize(std::vector<std::string>{"a", "b", "c", "d", "e"}, 2);
+  CHECK((strings | ds::reduce(join)) == "a,b,c,d,e");  // no operator before the reduce
+  CHECK(calls == 4);
+  auto zipped = in | ds::zip_with_index() | ds::map([](const auto& p) { return std::to_string(p.second); });
+  std::string indices = "0";
+  for (int i = 1; i < 40; ++i) indices.append(",").append(std::to_string(i));
+  CHECK((zipped | ds::reduce(join)) == indices);  // a numbering sink is not built again
 }

@@ -18,6 +18,7 @@ template <class P>
 class filter_t : public detail::op_base {
  public:
   using kind = detail::narrow_kind;
+  using restartable = void;  // its sink keeps nothing between elements (detail/fusion.hpp)
 
   explicit filter_t(P p) : p_(std::move(p)) {}
 

@@ -20,6 +20,7 @@ template <class F>
 class flat_map_t : public detail::op_base {
  public:
   using kind = detail::narrow_kind;
+  using restartable = void;  // its sink keeps nothing between elements (detail/fusion.hpp)
 
   explicit flat_map_t(F f) : f_(std::move(f)) {}
 

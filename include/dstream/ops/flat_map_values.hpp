@@ -21,6 +21,7 @@ template <class F>
 class flat_map_values_t : public detail::op_base {
  public:
   using kind = detail::narrow_kind;
+  using restartable = void;  // its sink keeps nothing between elements (detail/fusion.hpp)
 
   explicit flat_map_values_t(F f) : f_(std::move(f)) {}
 

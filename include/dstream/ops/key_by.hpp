@@ -18,6 +18,7 @@ template <class F>
 class key_by_t : public detail::op_base {
  public:
   using kind = detail::narrow_kind;
+  using restartable = void;  // its sink keeps nothing between elements (detail/fusion.hpp)
 
   explicit key_by_t(F f) : f_(std::move(f)) {}
 

@@ -18,6 +18,7 @@ template <class F>
 class map_values_t : public detail::op_base {
  public:
   using kind = detail::narrow_kind;
+  using restartable = void;  // its sink keeps nothing between elements (detail/fusion.hpp)
 
   explicit map_values_t(F f) : f_(std::move(f)) {}
 

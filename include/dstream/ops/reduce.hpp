@@ -85,6 +85,12 @@ class reduce_t : public detail::op_base {
         acc.emplace(detail::to_owned(std::forward<X>(x)));
       }
     }
+    // The kernel's way around the test above (detail/fusion.hpp, `seedable`).
+    bool seeded() const noexcept { return acc.has_value(); }
+    template <class X>
+    void push_seeded(X&& x) {
+      *acc = std::invoke(*f, std::move(*acc), std::forward<X>(x));
+    }
     void finish() {}
     std::optional<T> take() && { return std::move(acc); }
   };
