@@ -11,7 +11,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -44,25 +43,25 @@ DSTREAM_DECL std::string encode_checkpoint(const checkpoint_data& d);
 /// Throws `std::runtime_error` saying what is wrong (the caller adds the path).
 DSTREAM_DECL checkpoint_data decode_checkpoint(std::string_view bytes);
 /// Writes `bytes` to `path` and flushes it to disk; throws naming the path.
-DSTREAM_DECL void write_file_durably(const std::filesystem::path& path, std::string_view bytes);
-DSTREAM_DECL void sync_directory(const std::filesystem::path& dir);
-DSTREAM_DECL std::optional<std::int64_t> checkpoint_time_of(const std::filesystem::path& p);
+DSTREAM_DECL void write_file_durably(const std::string& path, std::string_view bytes);
+DSTREAM_DECL void sync_directory(const std::string& dir);
+DSTREAM_DECL std::optional<std::int64_t> checkpoint_time_of(const std::string& p);
 /// Writes checkpoint `d` under `dir` atomically and keeps the newest three.
-DSTREAM_DECL void write_checkpoint(const std::filesystem::path& dir, const checkpoint_data& d);
+DSTREAM_DECL void write_checkpoint(const std::string& dir, const checkpoint_data& d);
 /// Replaces `<dir>/generated` with `d` atomically (written aside, flushed, renamed).
-DSTREAM_DECL void write_generated(const std::filesystem::path& dir, const checkpoint_data& d);
+DSTREAM_DECL void write_generated(const std::string& dir, const checkpoint_data& d);
 /// `<dir>/generated`, or nullopt when there is none; throws naming it when it is corrupt.
-DSTREAM_DECL std::optional<checkpoint_data> read_generated(const std::filesystem::path& dir);
+DSTREAM_DECL std::optional<checkpoint_data> read_generated(const std::string& dir);
 /// Removes what writers that died left under `dir`: temporary checkpoint directories and
 /// probe files (their names start with `.tmp-checkpoint-` and `.probe-`).
-DSTREAM_DECL void remove_leftovers(const std::filesystem::path& dir);
+DSTREAM_DECL void remove_leftovers(const std::string& dir);
 /// The newest checkpoint under `dir` that reads back whole, or nullopt when there is none.
 /// Newer ones that are corrupt are reported with their path and renamed aside
 /// (`corrupt-checkpoint-<ms>`, kept as evidence, never deleted). When checkpoints exist
 /// and none can be used, throws `std::runtime_error` naming each file and its fault, and
 /// changes nothing: a fresh start would silently lose the state they hold.
-DSTREAM_DECL std::optional<checkpoint_data> read_latest_checkpoint(const std::filesystem::path& dir,
-                                                                   std::vector<std::string>* errors = nullptr);
+DSTREAM_DECL std::optional<checkpoint_data> read_latest_checkpoint(const std::string& dir,
+                                                          std::vector<std::string>* errors = nullptr);
 
 }  // namespace dstream::detail
 

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <exception>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -36,7 +35,7 @@ class block_log_files {
 
   /// Opens the log under `dir`: deletes the blocks already in a checkpointed state and
   /// returns the others, oldest first.
-  std::vector<entry> open(std::filesystem::path dir);
+  std::vector<entry> open(const std::string& dir);
   /// The sequence number of the next block, after those found by `open`.
   std::uint64_t next_seq() const noexcept { return next_; }
   /// The bytes of block `seq` (empty when it cannot be read).
@@ -56,9 +55,9 @@ class block_log_files {
   void checkpointed(batch_time done);
 
  private:
-  std::filesystem::path path_of(std::uint64_t seq) const;
+  std::string path_of(std::uint64_t seq) const;
 
-  std::filesystem::path dir_;
+  std::string dir_;
   std::mutex m_;
   std::map<batch_time, std::vector<std::uint64_t>> allocated_;
   std::map<batch_time, std::vector<std::uint64_t>> pending_;  // from the checkpoint recovered
@@ -72,9 +71,9 @@ class block_log {
   /// Opens the log under `dir`: recovered blocks of batches pending at the crash are
   /// returned by batch; the others go to `blocks` for the next batch. From now on every
   /// block `blocks` cuts is logged first.
-  std::map<batch_time, std::vector<block<T>>> open(std::filesystem::path dir, block_generator<T>& blocks) {
+  std::map<batch_time, std::vector<block<T>>> open(const std::string& dir, block_generator<T>& blocks) {
     std::map<batch_time, std::vector<block<T>>> replay;
-    for (const auto& e : files_.open(std::move(dir))) {
+    for (const auto& e : files_.open(dir)) {
       block<T> b;
       b.seq = e.seq;
       try {

@@ -18,6 +18,7 @@
 #include <dstream/checkpoint/impl/wal.ipp>
 #include <dstream/io/impl/file_stream.ipp>
 #include <dstream/io/impl/format.ipp>
+#include <dstream/io/impl/outputs.ipp>
 #include <dstream/io/impl/receiver_stream.ipp>
 #include <dstream/io/impl/socket_stream.ipp>
 #include <dstream/runtime/impl/listener.ipp>

@@ -7,7 +7,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -28,7 +27,7 @@ namespace dstream::detail {
 class file_input final : public input<std::string> {
  public:
   /// `max_line`: the longest line kept, in bytes (0: no bound).
-  explicit file_input(std::filesystem::path dir, std::size_t max_line = std::size_t(16) << 20);
+  explicit file_input(std::string dir, std::size_t max_line = std::size_t(16) << 20);
 
   DSTREAM_DECL std::string name() const override;
 
@@ -53,18 +52,18 @@ class file_input final : public input<std::string> {
 
   // Reads file `p` into `parts`, one partition per split, the splits in parallel on the
   // pool. False when the file cannot be opened (reported, unless it is gone).
-  bool read(const std::filesystem::path& p, partitions_of<std::string>& parts);
+  bool read(const std::string& p, partitions_of<std::string>& parts);
 
   // The lines of `p` that start in [begin, end) (a line starts at 0 or after a '\n'); the
   // last is read to its end, past `end` if need be. Returns an error message, or "".
-  std::string read_split(const std::filesystem::path& p, std::uint64_t begin, std::uint64_t end,
+  std::string read_split(const std::string& p, std::uint64_t begin, std::uint64_t end,
                          std::vector<std::string>& lines) const;
 
   void report(const std::string& what) const;
 
   using files_by_time = std::map<std::int64_t, std::vector<std::string>>;
 
-  std::filesystem::path dir_;
+  std::string dir_;
   std::size_t max_line_;
   std::uint64_t split_ = std::uint64_t(32) << 20;  // dstream.text.split_bytes
   mutable std::mutex m_;

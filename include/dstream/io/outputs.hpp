@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -12,7 +11,6 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -20,6 +18,7 @@
 #include <dstream/batch/rdd.hpp>
 #include <dstream/detail/access.hpp>
 #include <dstream/detail/closure.hpp>
+#include <dstream/detail/config.hpp>
 #include <dstream/detail/paths.hpp>
 #include <dstream/io/format.hpp>
 #include <dstream/ops/take.hpp>
@@ -166,44 +165,33 @@ inline constexpr detail::pprint_fn pprint{};
 
 namespace detail {
 
+// The directory work of `write_text_files`, whatever the element type (io/impl/outputs.ipp).
+/// Creates the hidden temporary directory beside `dir` that `write_text_files` fills, and
+/// returns its path; throws naming what cannot be created.
+DSTREAM_DECL std::string begin_text_files(const std::string& dir);
+/// The path of part file `i` under the temporary directory `tmp`.
+DSTREAM_DECL std::string text_file_part(const std::string& tmp, std::size_t i);
+/// Writes `_SUCCESS` into `tmp` and renames it to `dir`, replacing what was there.
+DSTREAM_DECL void commit_text_files(const std::string& tmp, const std::string& dir);
+
 /// Writes the partitions of `r` as `dir/part-00000`... with `_SUCCESS`, atomically: into
 /// a hidden temporary directory first, renamed to `dir` once complete.
 template <class T>
-void write_text_files(const rdd<T>& r, const std::filesystem::path& dir) {
-  namespace fs = std::filesystem;
-  const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
-  const fs::path tmp = parent / ("._temporary-" + dir.filename().string());
-  std::error_code ec;
-  fs::create_directories(parent, ec);
-  if (ec) throw std::runtime_error("ds::save_as_text_files: cannot create " + parent.string() + ": " + ec.message());
-  fs::remove_all(tmp, ec);
-  if (!fs::create_directory(tmp, ec) || ec)
-    throw std::runtime_error("ds::save_as_text_files: cannot create " + tmp.string() + ": " +
-                             (ec ? ec.message() : std::string("it exists")));
+void write_text_files(const rdd<T>& r, const std::string& dir) {
+  const std::string tmp = begin_text_files(dir);
   auto write_part = [&](std::size_t i) {
-    char name[32];
-    std::snprintf(name, sizeof name, "part-%05zu", i);
-    const fs::path file = tmp / name;
+    const std::string file = text_file_part(tmp, i);
     std::ofstream out(file, std::ios::binary);
-    if (!out) throw std::runtime_error("ds::save_as_text_files: cannot write " + file.string());
+    if (!out) throw std::runtime_error("ds::save_as_text_files: cannot write " + file);
     for (const T& x : r.partition(i)) {
       detail::format_to(out, x);
       out << '\n';
     }
     out.flush();
-    if (!out) throw std::runtime_error("ds::save_as_text_files: write failed on " + file.string());
+    if (!out) throw std::runtime_error("ds::save_as_text_files: write failed on " + file);
   };
   for_each_index(detail::core_of(r), r.num_partitions(), write_part);
-  {
-    std::ofstream ok(tmp / "_SUCCESS");
-    if (!ok) throw std::runtime_error("ds::save_as_text_files: cannot write " + (tmp / "_SUCCESS").string());
-  }
-  // A batch run again after recovery replaces its earlier output.
-  fs::remove_all(dir, ec);
-  fs::rename(tmp, dir, ec);
-  if (ec)
-    throw std::runtime_error("ds::save_as_text_files: cannot rename " + tmp.string() + " to " + dir.string() + ": " +
-                             ec.message());
+  commit_text_files(tmp, dir);
 }
 
 }  // namespace detail
@@ -261,3 +249,7 @@ struct save_as_text_files_fn {
 inline constexpr detail::save_as_text_files_fn save_as_text_files{};
 
 }  // namespace dstream
+
+#ifdef DSTREAM_HEADER_ONLY
+#include <dstream/io/impl/outputs.ipp>
+#endif

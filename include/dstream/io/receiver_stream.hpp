@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,9 +76,7 @@ class receiver_input final : public input<T> {
                                std::to_string(env.stream_id()) +
                                " cannot be written to the log; give their type a ds::serializer");
       } else {
-        auto replay = log_.open(std::filesystem::path(env.checkpoint_dir()) / "receivedData" /
-                                    std::to_string(env.stream_id()),
-                                blocks_);
+        auto replay = log_.open(env.checkpoint_dir() + "/receivedData/" + std::to_string(env.stream_id()), blocks_);
         std::lock_guard lock(m_);
         replay_ = std::move(replay);
       }

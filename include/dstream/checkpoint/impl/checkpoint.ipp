@@ -81,7 +81,8 @@ DSTREAM_DECL checkpoint_data decode_checkpoint(std::string_view bytes) {
   return d;
 }
 
-DSTREAM_DECL void write_file_durably(const std::filesystem::path& path, std::string_view bytes) {
+DSTREAM_DECL void write_file_durably(const std::string& path_name, std::string_view bytes) {
+  const std::filesystem::path path(path_name);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot write " + path.string() + ": " + std::generic_category().message(errno));
   std::size_t done = 0;
@@ -99,7 +100,8 @@ DSTREAM_DECL void write_file_durably(const std::filesystem::path& path, std::str
     throw std::runtime_error("cannot flush " + path.string() + ": " + std::generic_category().message(errno));
 }
 
-DSTREAM_DECL void sync_directory(const std::filesystem::path& dir) {
+DSTREAM_DECL void sync_directory(const std::string& dir_name) {
+  const std::filesystem::path dir(dir_name);
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) {
     ::fsync(fd);
@@ -107,7 +109,8 @@ DSTREAM_DECL void sync_directory(const std::filesystem::path& dir) {
   }
 }
 
-DSTREAM_DECL std::optional<std::int64_t> checkpoint_time_of(const std::filesystem::path& p) {
+DSTREAM_DECL std::optional<std::int64_t> checkpoint_time_of(const std::string& p_name) {
+  const std::filesystem::path p(p_name);
   std::string name = p.filename().string();
   constexpr std::string_view prefix = "checkpoint-";
   if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
@@ -121,7 +124,8 @@ DSTREAM_DECL std::optional<std::int64_t> checkpoint_time_of(const std::filesyste
   }
 }
 
-DSTREAM_DECL void write_checkpoint(const std::filesystem::path& dir, const checkpoint_data& d) {
+DSTREAM_DECL void write_checkpoint(const std::string& dir_name, const checkpoint_data& d) {
+  const std::filesystem::path dir(dir_name);
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -154,7 +158,8 @@ DSTREAM_DECL void write_checkpoint(const std::filesystem::path& dir, const check
   for (std::size_t i = checkpoints_kept; i < all.size(); ++i) fs::remove_all(all[i].second, ec);
 }
 
-DSTREAM_DECL void write_generated(const std::filesystem::path& dir, const checkpoint_data& d) {
+DSTREAM_DECL void write_generated(const std::string& dir_name, const checkpoint_data& d) {
+  const std::filesystem::path dir(dir_name);
   const std::filesystem::path tmp = dir / (".tmp-checkpoint-generated-" + std::to_string(::getpid()));
   write_file_durably(tmp, encode_checkpoint(d));
   std::error_code ec;
@@ -165,7 +170,8 @@ DSTREAM_DECL void write_generated(const std::filesystem::path& dir, const checkp
   }
 }
 
-DSTREAM_DECL std::optional<checkpoint_data> read_generated(const std::filesystem::path& dir) {
+DSTREAM_DECL std::optional<checkpoint_data> read_generated(const std::string& dir_name) {
+  const std::filesystem::path dir(dir_name);
   const std::filesystem::path file = dir / "generated";
   std::ifstream in(file, std::ios::binary);
   if (!in) return std::nullopt;
@@ -179,7 +185,8 @@ DSTREAM_DECL std::optional<checkpoint_data> read_generated(const std::filesystem
   }
 }
 
-DSTREAM_DECL void remove_leftovers(const std::filesystem::path& dir) {
+DSTREAM_DECL void remove_leftovers(const std::string& dir_name) {
+  const std::filesystem::path dir(dir_name);
   namespace fs = std::filesystem;
   std::error_code ec;
   std::vector<fs::path> gone;
@@ -190,8 +197,9 @@ DSTREAM_DECL void remove_leftovers(const std::filesystem::path& dir) {
   for (auto& p : gone) fs::remove_all(p, ec);
 }
 
-DSTREAM_DECL std::optional<checkpoint_data> read_latest_checkpoint(const std::filesystem::path& dir,
-                                                             std::vector<std::string>* errors) {
+DSTREAM_DECL std::optional<checkpoint_data> read_latest_checkpoint(const std::string& dir_name,
+                                                          std::vector<std::string>* errors) {
+  const std::filesystem::path dir(dir_name);
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return std::nullopt;

@@ -23,12 +23,12 @@
 
 namespace dstream::detail {
 
-DSTREAM_DECL std::vector<block_log_files::entry> block_log_files::open(std::filesystem::path dir) {
+DSTREAM_DECL std::vector<block_log_files::entry> block_log_files::open(const std::string& dir) {
   namespace fs = std::filesystem;
-  dir_ = std::move(dir);
+  dir_ = dir;
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  if (ec) throw std::runtime_error("dstream: cannot create the receiver log " + dir_.string() + ": " + ec.message());
+  if (ec) throw std::runtime_error("dstream: cannot create the receiver log " + dir_ + ": " + ec.message());
   std::vector<entry> found;
   next_ = consumed_;
   std::map<std::uint64_t, batch_time> owner_of;
@@ -69,7 +69,7 @@ DSTREAM_DECL void block_log_files::write(std::uint64_t seq, std::string_view byt
 }
 
 DSTREAM_DECL void block_log_files::report_unreadable(std::uint64_t seq, const char* why) const {
-  std::cerr << "dstream: receiver log entry " << path_of(seq).string() << " is unreadable (" << why
+  std::cerr << "dstream: receiver log entry " << path_of(seq) << " is unreadable (" << why
             << "); it was written partly when the process died and is skipped\n";
 }
 
@@ -117,10 +117,10 @@ DSTREAM_DECL void block_log_files::checkpointed(batch_time done) {
   for (auto q : gone) std::filesystem::remove(path_of(q), ec);
 }
 
-DSTREAM_DECL std::filesystem::path block_log_files::path_of(std::uint64_t seq) const {
+DSTREAM_DECL std::string block_log_files::path_of(std::uint64_t seq) const {
   char name[40];
   std::snprintf(name, sizeof name, "block-%020llu", static_cast<unsigned long long>(seq));
-  return dir_ / name;
+  return (std::filesystem::path(dir_) / name).string();
 }
 
 }  // namespace dstream::detail

@@ -27,13 +27,13 @@
 
 namespace dstream::detail {
 
-DSTREAM_DECL std::string file_input::name() const { return "text_file_stream " + dir_.string(); }
+DSTREAM_DECL std::string file_input::name() const { return "text_file_stream " + dir_; }
 
-DSTREAM_DECL file_input::file_input(std::filesystem::path dir, std::size_t max_line)
+DSTREAM_DECL file_input::file_input(std::string dir, std::size_t max_line)
     : dir_(std::move(dir)), max_line_(max_line) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir_, ec))
-    throw std::invalid_argument("ds::streaming_context::text_file_stream: \"" + dir_.string() +
+    throw std::invalid_argument("ds::streaming_context::text_file_stream: \"" + dir_ +
                                 "\" is not a directory");
 }
 
@@ -63,12 +63,12 @@ DSTREAM_DECL std::optional<rdd<std::string>> file_input::take(batch_time t) {
   std::sort(fresh.begin(), fresh.end());
   partitions_of<std::string> parts;
   for (auto& name : fresh) {
-    auto lines = read(dir_ / name, parts);
+    auto lines = read((std::filesystem::path(dir_) / name).string(), parts);
     if (!lines) {
       std::error_code ec;
-      if (!std::filesystem::exists(dir_ / name, ec)) {
+      if (!std::filesystem::exists(std::filesystem::path(dir_) / name, ec)) {
         // Gone before it was read: nothing to try again.
-        report((dir_ / name).string() + " vanished before it was read; it is skipped");
+        report((std::filesystem::path(dir_) / name).string() + " vanished before it was read; it is skipped");
         std::lock_guard lock(m_);
         seen_.insert(name);
       }
@@ -129,7 +129,7 @@ DSTREAM_DECL std::optional<rdd<std::string>> file_input::retake(batch_time t) {
     files = it->second;
   }
   partitions_of<std::string> parts;
-  for (auto& name : files) (void)read(dir_ / name, parts);
+  for (auto& name : files) (void)read((std::filesystem::path(dir_) / name).string(), parts);
   return env_->context().make_rdd(std::move(parts));
 }
 
@@ -143,7 +143,7 @@ DSTREAM_DECL std::vector<std::string> file_input::list() const {
   std::error_code ec;
   std::filesystem::directory_iterator it(dir_, ec), end;
   if (ec) {
-    report("cannot list the directory " + dir_.string() + ": " + ec.message());
+    report("cannot list the directory " + dir_ + ": " + ec.message());
     return out;
   }
   for (; it != end; it.increment(ec)) {
@@ -157,7 +157,7 @@ DSTREAM_DECL std::vector<std::string> file_input::list() const {
   return out;
 }
 
-DSTREAM_DECL bool file_input::read(const std::filesystem::path& p, partitions_of<std::string>& parts) {
+DSTREAM_DECL bool file_input::read(const std::string& p, partitions_of<std::string>& parts) {
   std::error_code ec;
   const std::uint64_t size = std::filesystem::file_size(p, ec);
   if (ec || !std::ifstream(p, std::ios::binary)) {
@@ -165,9 +165,9 @@ DSTREAM_DECL bool file_input::read(const std::filesystem::path& p, partitions_of
     bool first;
     {
       std::lock_guard lock(m_);
-      first = reported_.insert(p.string()).second;
+      first = reported_.insert(p).second;
     }
-    if (first) report("cannot read " + p.string() + "; it will be tried again at the next batch");
+    if (first) report("cannot read " + p + "; it will be tried again at the next batch");
     return false;
   }
   const std::uint64_t split = split_ ? split_ : std::uint64_t(32) << 20;
@@ -186,10 +186,10 @@ DSTREAM_DECL bool file_input::read(const std::filesystem::path& p, partitions_of
   return true;
 }
 
-DSTREAM_DECL std::string file_input::read_split(const std::filesystem::path& p, std::uint64_t begin, std::uint64_t end,
+DSTREAM_DECL std::string file_input::read_split(const std::string& p, std::uint64_t begin, std::uint64_t end,
                                                 std::vector<std::string>& lines) const {
   std::ifstream in(p, std::ios::binary);
-  if (!in) return "cannot open " + p.string();
+  if (!in) return "cannot open " + p;
   std::vector<char> buf(64 * 1024);
   std::uint64_t pos = 0;  // the file offset of buf[0] of the next read
   if (begin > 0) {
@@ -207,7 +207,7 @@ DSTREAM_DECL std::string file_input::read_split(const std::filesystem::path& p, 
       found = true;
       pos += static_cast<std::uint64_t>(static_cast<const char*>(nl) - buf.data()) + 1;
     }
-    if (!found || pos >= end) return in.bad() ? "error while reading " + p.string() : std::string();
+    if (!found || pos >= end) return in.bad() ? "error while reading " + p : std::string();
     in.clear();
     in.seekg(static_cast<std::streamoff>(pos));
   }
@@ -217,7 +217,7 @@ DSTREAM_DECL std::string file_input::read_split(const std::filesystem::path& p, 
   auto too_long = [&](std::uint64_t bytes, std::uint64_t line) {
     const std::string where = first == 0 ? "line " + std::to_string(line)
                                          : "line " + std::to_string(line) + " after byte " + std::to_string(first);
-    report(p.string() + ": " + where + " has " + std::to_string(bytes) +
+    report(p + ": " + where + " has " + std::to_string(bytes) +
            " bytes, more than dstream.text.max_line_bytes (" + std::to_string(max_line_) +
            "); it is skipped, the rest of the file is read");
   };
@@ -239,7 +239,7 @@ DSTREAM_DECL std::string file_input::read_split(const std::filesystem::path& p, 
     pos += got;
   }
   splitter.finish(keep, too_long);
-  return in.bad() ? "error while reading " + p.string() : std::string();
+  return in.bad() ? "error while reading " + p : std::string();
 }
 
 DSTREAM_DECL void file_input::report(const std::string& what) const {
