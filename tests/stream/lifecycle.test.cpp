@@ -1,6 +1,16 @@
 // The lifecycle of a streaming context: states, start and stop in any order, what may be
 // added when, failures of user code, listener events, remember, masters.
 
+// First, before any other header: a declaration that only names the library's types
+// through <dstream/fwd.hpp>, as a user's header does. The full headers below must then
+// define the very types declared there (a mismatch does not compile).
+#include <dstream/fwd.hpp>
+
+namespace fwd_use {
+dstream::dstream<int> doubled(dstream::dstream<int>& in);
+int batches_seen(const dstream::streaming_context& ssc, const dstream::batch_info& last);
+}  // namespace fwd_use
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -31,6 +41,31 @@ namespace {
 auto ignore = ds::foreach_rdd([](auto&) {});
 
 }  // namespace
+
+dstream::dstream<int> fwd_use::doubled(dstream::dstream<int>& in) {
+  return in | ds::map([](int x) { return 2 * x; });
+}
+int fwd_use::batches_seen(const dstream::streaming_context&, const dstream::batch_info& last) {
+  return static_cast<int>(last.time.milliseconds() / 1000);
+}
+
+TEST_CASE("functions declared with <dstream/fwd.hpp> alone take and return the library's types") {
+  auto ssc = manual_context();
+  ds::rdd_queue<int> q;
+  auto in = ssc.queue_stream(q);
+  std::vector<int> seen;
+  fwd_use::doubled(in) | ds::foreach_rdd([&](const ds::rdd<int>& r) {
+    for (int x : r | ds::collect()) seen.push_back(x);
+  });
+  q.push(ssc.context().parallelize(std::vector<int>{1, 2, 3}, 1));
+  ssc.start();
+  run_batch(ssc, 1000, 1000);
+  ssc.stop();
+  CHECK(seen == std::vector<int>{2, 4, 6});
+  ds::batch_info info;
+  info.time = ds::batch_time(3000);
+  CHECK(fwd_use::batches_seen(ssc, info) == 3);
+}
 
 TEST_CASE("a streaming context goes from initialized to active to stopped") {
   auto ssc = manual_context();
