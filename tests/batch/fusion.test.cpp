@@ -20,8 +20,10 @@
 #include <utility>
 #include <vector>
 
+#include <boost/hana/tuple.hpp>
 #include <range/v3/view/iota.hpp>
 
+#include <dstream/batch/shuffle.hpp>
 #include <dstream/ops/zip_with_index.hpp>
 
 #include "support/batch_support.hpp"
@@ -310,4 +312,33 @@ TEST_CASE("a reduce without an identity calls its function once for each element
   std::string indices = "0";
   for (int i = 1; i < 40; ++i) indices.append(",").append(std::to_string(i));
   CHECK((zipped | ds::reduce(join)) == indices);  // a numbering sink is not built again
+}
+
+TEST_CASE("a stream's keyed combine starts its maps as large as the previous batch's") {
+  // What a dstream's reduce_by_key does at every batch (stream/dstream.hpp): the map-side
+  // maps are reserved at the sizes the last batch left in the hint, so they do not grow
+  // through a rehash at every doubling; the result is the same.
+  auto& ctx = shared_context(1);
+  std::vector<std::pair<int, int>> pairs;
+  for (int i = 0; i < 40000; ++i) pairs.emplace_back(i % 20000, 1);  // each partition: 20,000 keys
+  auto in = ctx.parallelize(pairs, 2);
+  const ds::reduce_by_key_t<std::plus<>> op(std::plus<>{}, 2);
+  ds::detail::combine_size_hint hint;
+  auto combine = [&](ds::detail::combine_size_hint* h, std::size_t& allocs) {
+    ds::detail::partitions_of<std::pair<int, int>> out;
+    allocs = allocations_of([&] { out = ds::detail::combine_parts(in, boost::hana::tuple<>{}, op, 2, 0, h); });
+    std::size_t keys = 0;
+    for (auto& part : out)
+      for (auto& [k, c] : part) keys += c == 2 ? 1 : 0;
+    return keys;
+  };
+  std::size_t without = 0, first = 0, second = 0;
+  CHECK(combine(nullptr, without) == 20000);
+  CHECK(combine(&hint, first) == 20000);
+  CHECK(first <= without + 1);  // an empty hint reserves nothing (the one: the sizes it keeps)
+  CHECK(hint.get() == std::vector<std::size_t>{20000, 20000});
+  CHECK(combine(&hint, second) == 20000);
+  // Each map grew from empty through about a dozen rehashes; reserved, it allocates once.
+  CAPTURE(without, first, second);
+  CHECK(second + 10 <= first);
 }

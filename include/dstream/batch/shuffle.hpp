@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <mutex>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -51,10 +52,32 @@ struct combine_terminal {
   void finish() {}
 };
 
+/// The sizes of the map-side maps a stream's keyed combine built at its previous batch,
+/// by input partition: the next batch's maps are reserved that large, so they do not grow
+/// through a rehash every doubling while the stage fills them (a stream's batches tend to
+/// hold as many distinct keys as the batch before).
+class combine_size_hint {
+ public:
+  std::vector<std::size_t> get() const {
+    std::lock_guard lock(m_);
+    return sizes_;
+  }
+  void set(std::vector<std::size_t> sizes) {
+    std::lock_guard lock(m_);
+    sizes_ = std::move(sizes);
+  }
+
+ private:
+  mutable std::mutex m_;  // batches of one stream may run at once (concurrent jobs)
+  std::vector<std::size_t> sizes_;
+};
+
 /// Runs a keyed combine (`reduce_by_key`, `group_by_key`, ...) over the stage `base | ops`
-/// into `n` output partitions (keys placed by `partition_of`).
+/// into `n` output partitions (keys placed by `partition_of`). With a `hint`, the maps
+/// start at the sizes it holds and leave theirs in it.
 template <class T, class Ops, class Op>
-auto combine_parts(const rdd<T>& base, const Ops& ops, const Op& op, std::size_t n, std::int64_t time_ms = 0) {
+auto combine_parts(const rdd<T>& base, const Ops& ops, const Op& op, std::size_t n, std::int64_t time_ms = 0,
+                   combine_size_hint* hint = nullptr) {
   using Y = flow_t<T, Ops>;
   using Term = combine_terminal<Op, Y>;
   using K = typename Term::key_type;
@@ -67,7 +90,16 @@ auto combine_parts(const rdd<T>& base, const Ops& ops, const Op& op, std::size_t
   if (n == 0) return out;
   std::vector<Term> maps(m);
   for (auto& t : maps) t.op = &op;
+  if (hint) {
+    const std::vector<std::size_t> sizes = hint->get();
+    for (std::size_t i = 0; i < m && i < sizes.size(); ++i) maps[i].map.reserve(sizes[i]);
+  }
   run_stage_range(base, ops, maps, 0, m, time_ms);
+  if (hint) {
+    std::vector<std::size_t> sizes(m);
+    for (std::size_t i = 0; i < m; ++i) sizes[i] = maps[i].map.size();
+    hint->set(std::move(sizes));
+  }
 
   auto emit = [&op](key_map<K, C>& map, std::vector<Out>& dest) {
     dest.reserve(dest.size() + map.size());

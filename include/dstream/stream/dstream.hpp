@@ -276,8 +276,21 @@ struct per_batch_apply {
     });
   }
 };
+/// A keyed combine on a stream runs every batch as on an rdd, its map-side maps sized by
+/// what the previous batch held (`combine_size_hint`, batch/shuffle.hpp).
 template <>
-struct dstream_apply<combine_kind> : per_batch_apply {};
+struct dstream_apply<combine_kind> {
+  template <class T, class Ops, class Op>
+  static auto to_dstream(const dstream_expr<T, Ops>& e, const Op& op) {
+    auto o = with_default_partitions(Op(op), start_operator(e.base()));
+    auto hint = std::make_shared<combine_size_hint>();
+    return make_batch_stream(e.base(), [ops = e.ops(), o, hint](rdd<T> r, batch_time t) {
+      rdd_expr<T, Ops> x(std::move(r), ops, t.milliseconds());
+      const std::size_t n = o.partitions_or(x.num_partitions());
+      return rdd_of_parts(core_of(x), combine_parts(x.base(), x.ops(), o, n, x.time_ms(), hint.get()));
+    });
+  }
+};
 template <>
 struct dstream_apply<repartition_kind> : per_batch_apply {};
 template <>

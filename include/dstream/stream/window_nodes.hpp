@@ -190,7 +190,7 @@ class reduced_window_node final : public node<std::pair<K, V>> {
   partitions_of<E> pane(batch_time x) {
     auto r = parent_->get(x);
     if (!r) return partitions_of<E>(n_);
-    return combine_parts(*r, boost::hana::tuple<>{}, reduce_by_key_t<F>(f_, n_), n_);
+    return combine_parts(*r, boost::hana::tuple<>{}, reduce_by_key_t<F>(f_, n_), n_, 0, &pane_sizes_);
   }
   void fold(const std::vector<E>& part, map_t& m) {
     for (const auto& [k, v] : part) {
@@ -218,6 +218,7 @@ class reduced_window_node final : public node<std::pair<K, V>> {
   std::vector<map_t> state_;
   std::map<batch_time, partitions_of<E>> panes_;
   std::optional<batch_time> last_;
+  combine_size_hint pane_sizes_;  // each pane's maps start as large as the last pane's
 };
 
 }  // namespace dstream::detail
