@@ -342,3 +342,18 @@ TEST_CASE("a stream's keyed combine starts its maps as large as the previous bat
   CAPTURE(without, first, second);
   CHECK(second + 10 <= first);
 }
+
+TEST_CASE("a reduce whose function returns one of its arguments copies an element only when it wins") {
+  auto& ctx = shared_context(1);
+  std::vector<tracked> values;
+  for (int x : {100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 5, 50, 3, 4, 6, 7, 8, 9, 10, 11}) values.emplace_back(x);
+  auto in = ctx.parallelize(values, 2);  // {100, 1, ..., 9} and {5, 50, 3, ..., 11}
+  auto larger = [](const tracked& a, const tracked& b) -> const tracked& { return a.v >= b.v ? a : b; };
+  auto stage = in | ds::filter([](const tracked& t) { return t.v != 7; });
+  tracked::reset();
+  const tracked best = stage | ds::reduce(larger);
+  CHECK(best.v == 100);
+  // The first element of each partition, then 50 when it beats 5: three copies, where an
+  // assignment at every element (and at the merge of the partitions) made nineteen.
+  CHECK(tracked::copies == 3);
+}

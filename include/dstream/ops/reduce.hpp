@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -43,6 +44,30 @@ struct identity_of<std::multiplies<T>, T> {
 template <class F, class T>
 concept has_identity = requires { identity_of<F, T>::value; };
 
+/// A function that returns one of its arguments by reference (`a.price >= b.price ? a :
+/// b` declared `-> const T&`): the accumulator then changes only when the other wins.
+template <class F, class A, class B>
+concept selects_argument = std::is_invocable_v<const F&, A&, B&> &&
+                           std::is_lvalue_reference_v<std::invoke_result_t<const F&, A&, B&>>;
+
+/// `acc = f(acc, x)`; when `f` selects an argument, no copy while `acc` stays the result.
+template <class F, class T, class X>
+void fold_into(const F& f, T& acc, X&& x) {
+  if constexpr (selects_argument<F, T, std::remove_reference_t<X>>) {
+    auto&& r = std::invoke(f, acc, x);
+    if (std::addressof(r) == std::addressof(acc)) return;
+    if constexpr (!std::is_lvalue_reference_v<X>) {
+      if (std::addressof(r) == std::addressof(x)) {
+        acc = std::move(x);
+        return;
+      }
+    }
+    acc = r;
+  } else {
+    acc = std::invoke(f, std::move(acc), std::forward<X>(x));
+  }
+}
+
 }  // namespace detail
 
 /// Action: combines all elements with an associative, commutative function (partitions
@@ -51,6 +76,10 @@ concept has_identity = requires { identity_of<F, T>::value; };
 /// non-empty batch.
 ///
 /// Signature: `reduce(f)`, `f(T, T) -> T`: `rdd<T>` → `T`; `dstream<T>` → `dstream<T>`.
+///
+/// A function that returns one of its arguments by reference, such as
+/// `[](const bid& a, const bid& b) -> const bid& { return a.price >= b.price ? a : b; }`,
+/// copies an element into the result only when it wins, not at every element.
 ///
 /// Example: `int sum = nums | ds::reduce(std::plus<>{});`
 template <class F>
@@ -80,7 +109,7 @@ class reduce_t : public detail::op_base {
     template <class X>
     void push(X&& x) {
       if (acc) {
-        *acc = std::invoke(*f, std::move(*acc), std::forward<X>(x));
+        detail::fold_into(*f, *acc, std::forward<X>(x));
       } else {
         acc.emplace(detail::to_owned(std::forward<X>(x)));
       }
@@ -89,7 +118,7 @@ class reduce_t : public detail::op_base {
     bool seeded() const noexcept { return acc.has_value(); }
     template <class X>
     void push_seeded(X&& x) {
-      *acc = std::invoke(*f, std::move(*acc), std::forward<X>(x));
+      detail::fold_into(*f, *acc, std::forward<X>(x));
     }
     void finish() {}
     std::optional<T> take() && { return std::move(acc); }
@@ -146,7 +175,7 @@ class reduce_t : public detail::op_base {
       auto r = std::move(p).take();
       if (!r) continue;
       if (acc) {
-        *acc = std::invoke(f_, std::move(*acc), std::move(*r));
+        detail::fold_into(f_, *acc, std::move(*r));
       } else {
         acc = std::move(r);
       }
