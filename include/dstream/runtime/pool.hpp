@@ -3,10 +3,11 @@
 //
 // Each worker owns a deque: it pushes and pops at the back, thieves take from the front.
 // Threads outside the pool submit through a shared injection queue and block until their
-// tasks are done. A worker that waits for tasks it spawned (nested parallelism) runs
-// queued tasks meanwhile instead of blocking, so nesting cannot deadlock. The first
-// exception thrown by a task is rethrown, unchanged, to the caller of `parallel_for`;
-// the remaining tasks of that call are skipped.
+// tasks are done (one task, or the tasks of a one-worker pool, they run themselves). A
+// worker that waits for tasks it spawned (nested parallelism) runs queued tasks meanwhile
+// instead of blocking, so nesting cannot deadlock. The first exception thrown by a task
+// is rethrown, unchanged, to the caller of `parallel_for`; the remaining tasks of that
+// call are skipped.
 //
 // The pool depends on nothing else in the library; `ds::context` owns one.
 
@@ -48,9 +49,13 @@ class thread_pool {
   template <class F>
   void parallel_for(std::size_t n, F&& f) {
     if (n == 0) return;
-    if (n == 1 && !on_worker()) {
-      // One task and an idle caller: run it here and spare the hand-off to a worker.
-      f(std::size_t{0});
+    if (!on_worker() && (n == 1 || workers_.size() == 1)) {
+      // One task, or a pool of one worker, and a caller that would only wait: it runs the
+      // tasks itself, in order, as the one worker would. That spares the two hand-offs
+      // (wake the worker, wake the caller), which cost more than a small stage (a
+      // streaming batch on local[1] paid them every batch). The first exception stops the
+      // loop and reaches the caller, as below.
+      for (std::size_t i = 0; i < n; ++i) f(i);
       return;
     }
     auto trampoline = [](void* ctx, std::size_t i) { (*static_cast<std::remove_reference_t<F>*>(ctx))(i); };
