@@ -82,14 +82,20 @@ class manual_clock final : public batch_clock {
   }
   /// Moves the time forward by `ms`.
   void advance(std::int64_t ms) {
-    std::lock_guard lock(m_);
-    now_ += ms;
+    {
+      std::lock_guard lock(m_);
+      now_ += ms;
+    }
+    // Notified after unlocking: a waiter woken under the lock would block again at once on
+    // the mutex, one more sleep and wake-up for every tick.
     cv_.notify_all();
   }
   /// Sets the time (never backwards).
   void set_time(std::int64_t t) {
-    std::lock_guard lock(m_);
-    if (t > now_) now_ = t;
+    {
+      std::lock_guard lock(m_);
+      if (t > now_) now_ = t;
+    }
     cv_.notify_all();
   }
 

@@ -45,7 +45,9 @@ DSTREAM_DECL void thread_pool::run(std::size_t n, void (*fn)(void*, std::size_t)
 }
 
 DSTREAM_DECL void thread_pool::wake() {
-  std::lock_guard lock(sleep_m_);
+  // Taking the lock orders the change a waiter tests (made before this call) with its
+  // test; notifying after the unlock spares the woken thread a second sleep on the mutex.
+  { std::lock_guard lock(sleep_m_); }
   sleep_cv_.notify_all();
 }
 
@@ -105,8 +107,7 @@ DSTREAM_DECL void thread_pool::execute(const task& t) {
   }
   if (g.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     // The waiter may be asleep on sleep_cv_; `g` must not be touched after this.
-    std::lock_guard lock(sleep_m_);
-    sleep_cv_.notify_all();
+    wake();
   }
 }
 
