@@ -208,10 +208,11 @@ struct rdd_apply<action_kind> {
 /// A keyed combine runs the stage into the shuffle's map side.
 template <>
 struct rdd_apply<combine_kind> {
+  /// `hint`: a stream's sizes of the previous batch's maps (see `combine_size_hint`).
   template <class T, class Ops, class Op>
-  static auto to_rdd(const rdd_expr<T, Ops>& e, const Op& op) {
+  static auto to_rdd(const rdd_expr<T, Ops>& e, const Op& op, combine_size_hint* hint = nullptr) {
     std::size_t n = op.partitions_or(e.num_partitions());
-    return rdd_of_parts(core_of(e), combine_parts(e.base(), e.ops(), op, n, e.time_ms()));
+    return rdd_of_parts(core_of(e), combine_parts(e.base(), e.ops(), op, n, e.time_ms(), hint));
   }
 };
 

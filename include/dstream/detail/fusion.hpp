@@ -41,13 +41,18 @@ struct flow_tuple<X, boost::hana::tuple<Ops...>> : flow<X, Ops...> {};
 template <class T, class Tuple>
 using flow_t = typename flow_tuple<const T&, Tuple>::type;
 
-/// The bottom of a chain: forwards into a terminal that lives in the caller's frame.
-template <class Term>
+/// The bottom of a chain: forwards into a terminal that lives in the caller's frame
+/// (`Seeded`: into `push_seeded`, see `run_seeded`).
+template <class Term, bool Seeded = false>
 struct ref_sink {
   Term* term;
   template <class X>
   void push(X&& x) {
-    term->push(std::forward<X>(x));
+    if constexpr (Seeded) {
+      term->push_seeded(std::forward<X>(x));
+    } else {
+      term->push(std::forward<X>(x));
+    }
   }
   void finish() { term->finish(); }
 };
@@ -102,16 +107,6 @@ concept seedable = requires(Term& t) {
   { t.seeded() } -> std::convertible_to<bool>;
 };
 
-template <class Term>
-struct seeded_ref_sink {
-  Term* term;
-  template <class X>
-  void push(X&& x) {
-    term->push_seeded(std::forward<X>(x));
-  }
-  void finish() { term->finish(); }
-};
-
 /// The fused loop into a `seedable` terminal through `restartable` operators. The
 /// first-element test would stay in the loop's dependency chain (two conditional moves an
 /// element where a hand-written loop, starting from a known identity, has one: 1.3x its
@@ -125,7 +120,7 @@ void run_seeded(std::span<const T> part, const Tuple& ops, Term& term, const par
     auto first = fuse<const T&>(ops, ref_sink<Term>{&term}, info);
     while (it != end && !term.seeded()) first.push(*it++);
   }
-  auto rest = fuse<const T&>(ops, seeded_ref_sink<Term>{&term}, info);
+  auto rest = fuse<const T&>(ops, ref_sink<Term, true>{&term}, info);
   for (; it != end; ++it) rest.push(*it);
   rest.finish();
 }

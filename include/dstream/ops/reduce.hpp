@@ -109,7 +109,7 @@ class reduce_t : public detail::op_base {
     template <class X>
     void push(X&& x) {
       if (acc) {
-        detail::fold_into(*f, *acc, std::forward<X>(x));
+        push_seeded(std::forward<X>(x));
       } else {
         acc.emplace(detail::to_owned(std::forward<X>(x)));
       }

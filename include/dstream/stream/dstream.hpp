@@ -285,9 +285,7 @@ struct dstream_apply<combine_kind> {
     auto o = with_default_partitions(Op(op), start_operator(e.base()));
     auto hint = std::make_shared<combine_size_hint>();
     return make_batch_stream(e.base(), [ops = e.ops(), o, hint](rdd<T> r, batch_time t) {
-      rdd_expr<T, Ops> x(std::move(r), ops, t.milliseconds());
-      const std::size_t n = o.partitions_or(x.num_partitions());
-      return rdd_of_parts(core_of(x), combine_parts(x.base(), x.ops(), o, n, x.time_ms(), hint.get()));
+      return rdd_apply<combine_kind>::to_rdd(rdd_expr<T, Ops>(std::move(r), ops, t.milliseconds()), o, hint.get());
     });
   }
 };
