@@ -63,12 +63,13 @@ DSTREAM_DECL std::optional<rdd<std::string>> file_input::take(batch_time t) {
   std::sort(fresh.begin(), fresh.end());
   partitions_of<std::string> parts;
   for (auto& name : fresh) {
-    auto lines = read((std::filesystem::path(dir_) / name).string(), parts);
+    const std::filesystem::path path = std::filesystem::path(dir_) / name;
+    auto lines = read(path.string(), parts);
     if (!lines) {
       std::error_code ec;
-      if (!std::filesystem::exists(std::filesystem::path(dir_) / name, ec)) {
+      if (!std::filesystem::exists(path, ec)) {
         // Gone before it was read: nothing to try again.
-        report((std::filesystem::path(dir_) / name).string() + " vanished before it was read; it is skipped");
+        report(path.string() + " vanished before it was read; it is skipped");
         std::lock_guard lock(m_);
         seen_.insert(name);
       }
