@@ -74,6 +74,12 @@ TEST_CASE("pprint prints Spark's format byte for byte") {
     SECTION("the first n across partitions, in partition order") {
       REQUIRE(pprint_of(std::vector<std::vector<int>>{{5, 6, 7, 8, 9}}, 3, 1, 4) == header(1000) + "5\n6\n7\n...\n\n");
     }
+    SECTION("n reached at the end of a partition: ... only when a later one holds more") {
+      REQUIRE(pprint_of(std::vector<std::vector<int>>{{1, 2, 3, 4}}, 2, 1, 2) == header(1000) + "1\n2\n...\n\n");
+      REQUIRE(pprint_of(std::vector<std::vector<int>>{{1, 2, 3, 4}}, 4, 1, 2) == header(1000) + "1\n2\n3\n4\n\n");
+      REQUIRE(pprint_of(std::vector<std::vector<int>>{{1, 2}}, 2, 1, 5) == header(1000) + "1\n2\n\n");
+      REQUIRE(pprint_of(std::vector<std::vector<int>>{{1, 2}}, 0, 1, 5) == header(1000) + "...\n\n");
+    }
   }
   SECTION("an empty batch prints the header and the empty line") {
     REQUIRE(pprint_of(std::vector<std::vector<int>>{{7}}, 10, 3) ==

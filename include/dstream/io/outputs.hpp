@@ -21,7 +21,6 @@
 #include <dstream/detail/config.hpp>
 #include <dstream/detail/paths.hpp>
 #include <dstream/io/format.hpp>
-#include <dstream/ops/take.hpp>
 #include <dstream/stream/dstream.hpp>
 #include <dstream/stream/scheduler.hpp>
 
@@ -125,15 +124,25 @@ class pprint_t : public detail::op_base {
   template <class T>
   void register_printer(const dstream<T>& s) const {
     detail::register_output(s, "pprint", [n = n_, os = os_, py = python_](rdd<T>& r, batch_time t) {
-      auto first = r | take(n + 1);
       std::string text = "-------------------------------------------\nTime: " +
                          (py ? detail::python_time(t.milliseconds()) : t.to_string()) +
                          "\n-------------------------------------------\n";
-      for (std::size_t i = 0; i < first.size() && i < n; ++i) {
-        text += py ? format_element(first[i], python_style) : format_element(first[i]);
-        text += '\n';
+      // The first n elements, read in place from the batch's partitions (already
+      // computed: no stage to run, nothing copied), then "..." when there is one more.
+      std::size_t shown = 0;
+      bool more = false;
+      for (std::size_t p = 0; p < r.num_partitions() && !more; ++p) {
+        for (const T& x : r.partition(p)) {
+          if (shown == n) {
+            more = true;
+            break;
+          }
+          text += py ? format_element(x, python_style) : format_element(x);
+          text += '\n';
+          ++shown;
+        }
       }
-      if (first.size() > n) text += "...\n";
+      if (more) text += "...\n";
       text += '\n';
       *os << text << std::flush;
     });
