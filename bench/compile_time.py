@@ -75,6 +75,8 @@ with tempfile.TemporaryDirectory() as tmp:
     pch_header = pathlib.Path(tmp) / "pch" / "dstream_pch.hpp"
     pch_header.parent.mkdir()
     pch_header.write_text("#include <dstream/dstream.hpp>\n")
+    pch_build = [*separate, "-x", "c++-header"]
+    pch_gch = pathlib.Path(f"{pch_header}.gch")
     pch = [*separate, "-Winvalid-pch", "-Werror=invalid-pch", "-include", str(pch_header)]
     # GCC's collector runs when its heap has grown by ggc-min-expand % over what the last
     # collection left, and not below ggc-min-heapsize kB: lower values trade time for memory.
@@ -85,7 +87,7 @@ with tempfile.TemporaryDirectory() as tmp:
         ("the standard and Boost headers the library's templates need, alone (the floor)",
          root / "bench/compile/header_floor.cpp", None, []),
         ("precompiled header of <dstream/dstream.hpp> (separate compilation; once a target)", pch_header, None,
-         [*separate, "-x", "c++-header"], pathlib.Path(f"{pch_header}.gch")),
+         pch_build, pch_gch),
         ("include <dstream/dstream.hpp>, empty main (separate compilation, precompiled header)", empty, None, pch),
         ("quick_start", root / "examples/quick_start.cpp", root / "bench/compile/quick_start_plain.cpp", []),
         ("network_word_count", root / "examples/network_word_count.cpp", nwc_plain, []),
@@ -107,8 +109,8 @@ with tempfile.TemporaryDirectory() as tmp:
     for name, lib, plain, extra, *output in rows:
         if only is not None and only not in name:
             continue
-        if "-include" in extra and not pathlib.Path(f"{pch_header}.gch").exists():
-            measure(pch_header, [*separate, "-x", "c++-header"], f"{pch_header}.gch")  # its row was left out
+        if "-include" in extra and not pch_gch.exists():
+            measure(pch_header, pch_build, pch_gch)  # its row was left out
         a = measure(lib, extra, *output)
         b = measure(plain) if plain else None
         other = f"{b[0]:.1f} ({b[1]:.1f}), {b[2]:.0f}" if b else ""
