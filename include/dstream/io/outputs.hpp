@@ -2,6 +2,7 @@
 // Output operations: each registers itself with the stream's context and runs once per
 // batch, in registration order.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <iostream>
 #include <memory>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -128,21 +130,18 @@ class pprint_t : public detail::op_base {
                          (py ? detail::python_time(t.milliseconds()) : t.to_string()) +
                          "\n-------------------------------------------\n";
       // The first n elements, read in place from the batch's partitions (already
-      // computed: no stage to run, nothing copied), then "..." when there is one more.
-      std::size_t shown = 0;
-      bool more = false;
-      for (std::size_t p = 0; p < r.num_partitions() && !more; ++p) {
-        for (const T& x : r.partition(p)) {
-          if (shown == n) {
-            more = true;
-            break;
-          }
+      // computed: no stage to run, nothing copied), then "..." when there are more.
+      std::size_t left = n;
+      for (std::size_t p = 0; p < r.num_partitions() && left > 0; ++p) {
+        const std::span<const T> all = r.partition(p);
+        const std::span<const T> part = all.first(std::min(left, all.size()));
+        for (const T& x : part) {
           text += py ? format_element(x, python_style) : format_element(x);
           text += '\n';
-          ++shown;
         }
+        left -= part.size();
       }
-      if (more) text += "...\n";
+      if (r.size() > n) text += "...\n";
       text += '\n';
       *os << text << std::flush;
     });
